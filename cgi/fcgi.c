@@ -1,0 +1,112 @@
+/* FastCGI through libfcgi's reentrant API: one FCGX_Request reused for
+ * every request, params read per request then from the process
+ * environment (DESIGN.md §5). */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "kss.h"
+#include "transport.h"
+
+static const char *
+param_get(void *ctx, const char *name)
+{
+	FCGX_Request *req = ctx;
+	const char *v = FCGX_GetParam(name, req->envp);
+
+	/* Settings may also live in the process environment (lighttpd's
+	 * bin-environment, systemd's Environment=); request data never. */
+	if (v == NULL && strncmp(name, "HTTP_", 5) != 0)
+		v = getenv(name);
+	return v;
+}
+
+static long
+body_read(void *ctx, char *buf, size_t len)
+{
+	FCGX_Request *req = ctx;
+	int n = len > 65536 ? 65536 : (int)len;
+
+	return FCGX_GetStr(buf, n, req->in);
+}
+
+static void
+err_write(void *ctx, const char *line)
+{
+	FCGX_Request *req = ctx;
+
+	FCGX_FPrintF(req->err, "%s\n", line);
+}
+
+/* Set by a stop signal: the loop's only state besides the request. */
+static volatile sig_atomic_t stopping;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	FCGX_ShutdownPending();
+}
+
+/* No SA_RESTART: a signal must interrupt accept() so the loop can end. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void
+answer(FCGX_Request *req)
+{
+	struct kss_io io = {
+		.params = {param_get, req},
+		.read = body_read,
+		.read_ctx = req,
+		.log = {err_write, req},
+	};
+	struct kss_response resp;
+	char head[256];
+	int n;
+
+	kss_serve(&io, &resp);
+	if ((n = kss_response_head(&resp, head, sizeof(head))) > 0) {
+		FCGX_PutStr(head, n, req->out);
+		FCGX_PutStr(resp.body, (int)resp.len, req->out);
+	}
+	kss_response_free(&resp);
+}
+
+int
+kss_fcgi_run(int fd)
+{
+	FCGX_Request req;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, fd, 0) != 0) {
+		fprintf(stderr, "kss: cannot start FastCGI\n");
+		return 1;
+	}
+	catch_signals();
+	/* A signal that lands while a request is served ends the loop once
+	 * it is answered; one that lands in accept() interrupts it. */
+	while (!stopping && FCGX_Accept_r(&req) >= 0) {
+		answer(&req);
+		FCGX_Finish_r(&req);
+	}
+	FCGX_Free(&req, 1);
+	return 0;
+}

@@ -1,0 +1,109 @@
+#include "config.h"
+
+#include <crypt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "log.h"
+#include "store.h"
+#include "valid.h"
+
+enum kss_err
+kss_auth_hash(const char *key, int cost, char **hash)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd;
+	enum kss_err e = KSS_E_SERVER;
+
+	*hash = NULL;
+	/* A NULL entropy source makes libxcrypt read the OS's random. */
+	if (crypt_gensalt_rn("$y$", (unsigned long)cost, NULL, 0, salt,
+	    sizeof(salt)) == NULL)
+		return KSS_E_SERVER;
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		return KSS_E_SERVER;
+	if (crypt_rn(key, salt, cd, sizeof(*cd)) != NULL &&
+	    cd->output[0] != '*' && (*hash = strdup(cd->output)) != NULL)
+		e = KSS_OK;
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return e;
+}
+
+static bool
+ct_equal(const char *a, const char *b)
+{
+	size_t al = strlen(a), bl = strlen(b), i;
+	unsigned char d = al != bl;
+
+	/* Time depends on the lengths only, never on the first difference. */
+	for (i = 0; i < al && i < bl; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+bool
+kss_auth_verify(const struct kss_secret *s, const char *key)
+{
+	struct crypt_data *cd;
+	bool ok = false;
+
+	if (!s->hashed)
+		return ct_equal(s->value, key);
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		return false;
+	if (crypt_rn(key, s->value, cd, sizeof(*cd)) != NULL &&
+	    cd->output[0] != '*')
+		ok = ct_equal(cd->output, s->value);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
+/* The original kss stored keys as received; the first good login
+ * replaces one with its hash (DESIGN.md §3). */
+static void
+upgrade(struct kss_store *st, const char *user, const char *key, int cost,
+    const struct kss_log *log, struct kss_secret *s)
+{
+	char *hash;
+
+	if (kss_auth_hash(key, cost, &hash) != KSS_OK) {
+		kss_logf(log, "cannot hash a legacy key");
+		return;
+	}
+	if (st->ops->secret_swap(st->h, user, s, hash) == KSS_OK) {
+		free(s->value);
+		s->value = hash;
+		s->hashed = true;
+		return;
+	}
+	kss_logf(log, "legacy key of a user not rewritten hashed");
+	free(hash);
+}
+
+enum kss_err
+kss_auth_user(struct kss_store *st, const char *user, const char *key,
+    int cost, const struct kss_log *log, struct kss_secret *out)
+{
+	struct kss_secret s = {NULL, false};
+	enum kss_err e;
+
+	if (user == NULL || key == NULL || *key == '\0' ||
+	    strlen(key) > KSS_KEY_MAX || !kss_valid_name(user, strlen(user)))
+		return KSS_E_UNAUTHORIZED;
+	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK)
+		return e;
+	if (!kss_auth_verify(&s, key)) {
+		kss_secret_free(&s);
+		return KSS_E_UNAUTHORIZED;
+	}
+	if (!s.hashed)
+		upgrade(st, user, key, cost, log, &s);
+	if (out != NULL)
+		*out = s;
+	else
+		kss_secret_free(&s);
+	return KSS_OK;
+}

@@ -1,0 +1,32 @@
+/* Credentials: yescrypt hashes via libxcrypt, constant-time checks, and
+ * the check of a request's x-auth-user / x-auth-key (protocol.md §3). */
+#ifndef KSS_AUTH_H
+#define KSS_AUTH_H
+
+#include <stdbool.h>
+
+#include "err.h"
+
+struct kss_log;
+struct kss_secret;
+struct kss_store;
+
+#define KSS_KEY_MAX 4096	/* bytes in a key */
+
+/* Hashes key with yescrypt at cost (1..11); *hash is malloc'd. */
+enum kss_err kss_auth_hash(const char *key, int cost, char **hash);
+
+/* Whether key matches the stored secret, in time that does not depend on
+ * where they differ. */
+bool kss_auth_verify(const struct kss_secret *s, const char *key);
+
+/* Authenticates user and key against st. KSS_OK when they match; a
+ * legacy raw key is then rewritten hashed at cost (best effort, logged).
+ * KSS_E_NO_ACCOUNT when a well-formed user does not exist; otherwise
+ * KSS_E_UNAUTHORIZED or KSS_E_SERVER. When s is not NULL it receives the
+ * secret the key matched (caller frees). */
+enum kss_err kss_auth_user(struct kss_store *st, const char *user,
+    const char *key, int cost, const struct kss_log *log,
+    struct kss_secret *s);
+
+#endif

@@ -1,0 +1,120 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf.h"
+#include "log.h"
+
+int
+kss_config_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"1", "true", "yes", "on"};
+	static const char *const no[] = {"", "0", "false", "no", "off"};
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *
+get(const struct kss_params *p, const char *name)
+{
+	return p->get(p->ctx, name);
+}
+
+static enum kss_err
+load_bool(const struct kss_params *p, const struct kss_log *log,
+    const char *name, bool *out)
+{
+	const char *v = get(p, name);
+
+	*out = false;
+	if (v == NULL || kss_config_bool(v, out) == 0)
+		return KSS_OK;
+	kss_logf(log, "%s must be true or false (1/0, yes/no, on/off)", name);
+	return KSS_E_SERVER;
+}
+
+/* The original kss's default: $XDG_DATA_HOME/kss, else
+ * ~/.local/share/kss; a packager may set one with --with-default-dir. */
+static enum kss_err
+load_dir(struct kss_config *cfg, const struct kss_params *p,
+    const struct kss_log *log)
+{
+	const char *v;
+	int n;
+
+	if ((v = get(p, "KSS_DIR")) != NULL && *v != '\0')
+		n = snprintf(cfg->dir, sizeof(cfg->dir), "%s", v);
+#ifdef KSS_DEFAULT_DIR
+	else
+		n = snprintf(cfg->dir, sizeof(cfg->dir), "%s", KSS_DEFAULT_DIR);
+#else
+	else if ((v = get(p, "XDG_DATA_HOME")) != NULL && *v == '/')
+		n = snprintf(cfg->dir, sizeof(cfg->dir), "%s/kss", v);
+	else if ((v = get(p, "HOME")) != NULL && *v == '/')
+		n = snprintf(cfg->dir, sizeof(cfg->dir), "%s/.local/share/kss", v);
+	else {
+		kss_logf(log, "KSS_DIR is not set and there is no HOME to "
+		    "default to; set KSS_DIR in the web server's environment");
+		return KSS_E_SERVER;
+	}
+#endif
+	if (n < 0 || (size_t)n >= sizeof(cfg->dir)) {
+		kss_logf(log, "KSS_DIR is too long");
+		return KSS_E_SERVER;
+	}
+	return KSS_OK;
+}
+
+static enum kss_err
+load_cost(struct kss_config *cfg, const struct kss_params *p,
+    const struct kss_log *log)
+{
+	const char *v = get(p, "KSS_HASH_COST");
+	char *end;
+	long n;
+
+	cfg->hash_cost = KSS_HASH_COST_DEFAULT;
+	if (v == NULL || *v == '\0')
+		return KSS_OK;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end != '\0' || n < 1 || n > 11) {
+		kss_logf(log, "KSS_HASH_COST must be a whole number from 1 to 11");
+		return KSS_E_SERVER;
+	}
+	cfg->hash_cost = (int)n;
+	return KSS_OK;
+}
+
+enum kss_err
+kss_config_load(struct kss_config *cfg, const struct kss_params *p,
+    const struct kss_log *log)
+{
+	enum kss_err e;
+
+	if ((e = load_dir(cfg, p, log)) != KSS_OK ||
+	    (e = load_bool(p, log, "KSS_DISABLE_REGISTRATION",
+		&cfg->registration_disabled)) != KSS_OK ||
+	    (e = load_bool(p, log, "KSS_STRICT_ACCEPT",
+		&cfg->strict_accept)) != KSS_OK ||
+	    (e = load_cost(cfg, p, log)) != KSS_OK)
+		return e;
+	return KSS_OK;
+}

@@ -1,0 +1,39 @@
+/* Configuration from the environment or FastCGI params (DESIGN.md §5). */
+#ifndef KSS_CONF_H
+#define KSS_CONF_H
+
+#include <stdbool.h>
+
+#include "err.h"
+
+struct kss_log;
+
+/* Where configuration comes from: CGI variables or FastCGI params, then
+ * the process environment. Never HTTP_* request headers. */
+struct kss_params {
+	/* The value of name, or NULL when unset. */
+	const char *(*get)(void *ctx, const char *name);
+	void *ctx;
+};
+
+#define KSS_HASH_COST_DEFAULT 5
+#define KSS_DIR_SIZE 4096
+
+struct kss_config {
+	char dir[KSS_DIR_SIZE];		/* KSS_DIR, or the default */
+	bool registration_disabled;	/* KSS_DISABLE_REGISTRATION */
+	bool strict_accept;		/* KSS_STRICT_ACCEPT */
+	int hash_cost;			/* KSS_HASH_COST, yescrypt 1..11 */
+};
+
+/* Fills cfg from p. A value kss cannot use is logged by name and gives
+ * KSS_E_SERVER: a typo in the web server's config must not silently
+ * leave registration open. */
+enum kss_err kss_config_load(struct kss_config *cfg,
+    const struct kss_params *p, const struct kss_log *log);
+
+/* Reads a boolean switch: 1/true/yes/on, 0/false/no/off or empty (any
+ * case). Returns 0 and sets *out, or -1 for any other text. */
+int kss_config_bool(const char *s, bool *out);
+
+#endif

@@ -1,0 +1,73 @@
+#include "config.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "fsname.h"
+#include "sha256.h"
+
+static const char hex[] = "0123456789ABCDEF";
+static const char suffix[] = ".json";
+#define NAME_LIMIT 255	/* NAME_MAX of Linux file systems */
+
+static bool
+plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* Whether byte i of the name is written as it is. */
+static bool
+kept(const char *name, size_t i, bool is_auth)
+{
+	return plain((unsigned char)name[i]) && !(is_auth && i == 0);
+}
+
+static void
+digest_name(const char *name, size_t len, char *out)
+{
+	unsigned char d[KSS_SHA256_LEN];
+	size_t i;
+
+	kss_sha256(name, len, d);
+	*out++ = '=';
+	for (i = 0; i < sizeof(d); i++) {
+		*out++ = hex[d[i] >> 4];
+		*out++ = hex[d[i] & 15];
+	}
+	*out = '\0';
+}
+
+char *
+kss_fsname(const char *name, size_t len, enum kss_fsname_kind kind,
+    char out[KSS_FSNAME_SIZE])
+{
+	size_t i, o = 0;
+	size_t room = NAME_LIMIT - (kind == KSS_FSNAME_DOC ? strlen(suffix) : 0);
+	bool is_auth = kind == KSS_FSNAME_DOC && len == 4 &&
+	    memcmp(name, "auth", 4) == 0;
+
+	for (i = 0; i < len; i++)
+		o += kept(name, i, is_auth) ? 1 : 3;
+	if (o > room) {
+		digest_name(name, len, out);
+		o = strlen(out);
+	} else {
+		for (i = 0, o = 0; i < len; i++) {
+			unsigned char c = (unsigned char)name[i];
+
+			if (kept(name, i, is_auth)) {
+				out[o++] = (char)c;
+			} else {
+				out[o++] = '%';
+				out[o++] = hex[c >> 4];
+				out[o++] = hex[c & 15];
+			}
+		}
+	}
+	out[o] = '\0';
+	if (kind == KSS_FSNAME_DOC)
+		memcpy(out + o, suffix, sizeof(suffix));
+	return out;
+}

@@ -1,0 +1,26 @@
+/* Mapping of untrusted names to file names (DESIGN.md §3). */
+#ifndef KSS_FSNAME_H
+#define KSS_FSNAME_H
+
+#include <stddef.h>
+
+/* Room for any name kss_fsname() makes, suffix and NUL included. */
+#define KSS_FSNAME_SIZE 256
+
+enum kss_fsname_kind {
+	KSS_FSNAME_USER,	/* a user's directory */
+	KSS_FSNAME_DOC,		/* a document's file, ".json" added */
+};
+
+/* Encodes name[0..len) as one path component in out (KSS_FSNAME_SIZE
+ * bytes): bytes outside [A-Za-z0-9_-] become %XX, so a 32-hex KOReader id
+ * or a plain username stays as it is (the original kss's layout), and no
+ * result is ".", "..", empty or contains '/'. A document named "auth" is
+ * written %61uth so it cannot meet auth.json. When the result would pass
+ * NAME_MAX, it is '=' and the SHA-256 of the name in hex instead; '='
+ * never appears in an encoded name, so the two forms cannot collide.
+ * name must not be empty (kss_valid_name() holds). Returns out. */
+char *kss_fsname(const char *name, size_t len, enum kss_fsname_kind kind,
+    char out[KSS_FSNAME_SIZE]);
+
+#endif

@@ -1,0 +1,45 @@
+/* kss: a KOReader progress-sync server. The one entry point transports
+ * (cgi/) call: hand over a request's params and body, get back a JSON
+ * response to write. */
+#ifndef KSS_H
+#define KSS_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "log.h"
+
+struct kss_store;
+
+struct kss_io {
+	struct kss_params params;	/* CGI variables / FastCGI params */
+	/* Reads up to len body bytes: a count, 0 at the end, -1 on error. */
+	long (*read)(void *ctx, char *buf, size_t len);
+	void *read_ctx;
+	struct kss_log log;		/* the web server's error log */
+};
+
+struct kss_response {
+	int status;
+	char allow[32];		/* Allow header of a 405, else empty */
+	char *body;		/* JSON, malloc'd */
+	size_t len;
+};
+
+/* Serves one request, with the store its configuration names. Always
+ * fills resp (free with kss_response_free()). */
+void kss_serve(const struct kss_io *io, struct kss_response *resp);
+
+/* Serves one request with an open store (tests, fuzzing). */
+void kss_serve_store(const struct kss_io *io, struct kss_store *st,
+    struct kss_response *resp);
+
+/* Writes the CGI response header block (Status, Content-Type, ...,
+ * blank line) for resp into buf. Returns its length, or -1 when size is
+ * too small. */
+int kss_response_head(const struct kss_response *resp, char *buf,
+    size_t size);
+
+void kss_response_free(struct kss_response *resp);
+
+#endif

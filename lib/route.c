@@ -1,0 +1,74 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "route.h"
+
+static const struct kss_route routes[] = {
+	{"/users/create", KSS_M_POST, kss_h_create, true},
+	{"/users/auth", KSS_M_GET, kss_h_auth, false},
+	{"/users/me", KSS_M_DELETE, kss_h_delete, false},
+	{"/users/password", KSS_M_PUT, kss_h_password, true},
+	{"/syncs/progress", KSS_M_PUT, kss_h_push, true},
+	{"/syncs/progress/", KSS_M_GET, kss_h_pull, false},
+	{"/healthcheck", KSS_M_GET, kss_h_health, false},
+};
+
+/* Whether path matches r, and where its argument starts. */
+static bool
+matches(const struct kss_route *r, const char *path, size_t len,
+    size_t *argat)
+{
+	size_t n = strlen(r->path);
+
+	if (r->path[n - 1] != '/')
+		return len == n && memcmp(path, r->path, n) == 0;
+	*argat = n;
+	return len > n && memcmp(path, r->path, n) == 0;
+}
+
+static void
+add_allow(char *allow, size_t size, enum kss_method m)
+{
+	const char *name = kss_method_name(m);
+	size_t n = strlen(allow);
+
+	if (strstr(allow, name) != NULL)
+		return;
+	if (n + strlen(name) + 3 > size)
+		return;
+	if (n > 0)
+		strcat(allow, ", ");
+	strcat(allow, name);
+}
+
+enum kss_err
+kss_route_find(char *path, size_t len, enum kss_method method,
+    const struct kss_route **route, const char **arg, size_t *arglen,
+    char *allow, size_t allowsize)
+{
+	size_t i, at = 0;
+
+	*route = NULL;
+	*arg = NULL;
+	*arglen = 0;
+	allow[0] = '\0';
+	/* Each official route also matches with one trailing '/'. */
+	if (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!matches(&routes[i], path, len, &at))
+			continue;
+		if (routes[i].method != method) {
+			add_allow(allow, allowsize, routes[i].method);
+			continue;
+		}
+		*route = &routes[i];
+		if (at > 0) {
+			*arg = path + at;
+			*arglen = len - at;
+		}
+		return KSS_OK;
+	}
+	return allow[0] != '\0' ? KSS_E_METHOD : KSS_E_NOT_FOUND;
+}

@@ -1,0 +1,161 @@
+/* One request from start to answer: configuration, parsing, the Accept
+ * check, routing, the handler, and the JSON response. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "json.h"
+#include "kss.h"
+#include "req.h"
+#include "route.h"
+#include "store.h"
+
+enum kss_err
+kss_reply(struct kss_ctx *c, int status, json_t *out)
+{
+	if (out == NULL)
+		return KSS_E_SERVER;
+	c->status = status;
+	c->out = out;
+	return KSS_OK;
+}
+
+/* The checks in the official server's order (protocol.md §2): body,
+ * Accept, route, then the handler. The file store is opened (own_store)
+ * only once a request has passed them all. */
+static enum kss_err
+dispatch(const struct kss_io *io, struct kss_store *st, bool own_store,
+    struct kss_config *cfg, struct kss_req *req, struct kss_ctx *c,
+    struct kss_response *resp)
+{
+	const struct kss_route *route;
+	enum kss_err e;
+
+	if ((e = kss_config_load(cfg, &io->params, &io->log)) != KSS_OK ||
+	    (e = kss_req_parse(req, io)) != KSS_OK ||
+	    (e = kss_req_accept(req->accept, cfg->strict_accept)) != KSS_OK ||
+	    (e = kss_route_find(req->path, req->pathlen, req->method, &route,
+		&c->arg, &c->arglen, resp->allow, sizeof(resp->allow))) != KSS_OK)
+		return e;
+	/* No body where one is needed reads as an unparsable one: the empty
+	 * string is not JSON (DESIGN.md §2). */
+	if (route->body && req->body == NULL)
+		return KSS_E_JSON_PARSE;
+	if (own_store &&
+	    (e = kss_store_file_open(cfg->dir, &io->log, st)) != KSS_OK)
+		return e;
+	c->store = st;
+	return route->handler(c);
+}
+
+static void
+respond(struct kss_response *resp, enum kss_err e, struct kss_ctx *c)
+{
+	json_t *body = c->out;
+
+	if (e != KSS_OK) {
+		json_decref(c->out);
+		body = json_pack("{s:i, s:s}", "code", kss_err_code(e),
+		    "message", kss_err_message(e));
+		resp->status = kss_err_status(e);
+	} else
+		resp->status = c->status;
+	if (e != KSS_E_METHOD)
+		resp->allow[0] = '\0';
+	resp->body = body == NULL ? NULL : kss_json_dump(body, &resp->len);
+	json_decref(body);
+	if (resp->body == NULL) {
+		/* Out of memory: a fixed answer needs no allocation. */
+		static const char oom[] =
+		    "{\"code\":2000,\"message\":\"Unknown server error.\"}";
+
+		resp->status = 500;
+		resp->body = strdup(oom);
+		resp->len = resp->body == NULL ? 0 : sizeof(oom) - 1;
+	}
+}
+
+static void
+serve(const struct kss_io *io, struct kss_store *st, bool own_store,
+    struct kss_response *resp)
+{
+	struct kss_config cfg;
+	struct kss_req req;
+	struct kss_ctx c;
+	enum kss_err e;
+
+	memset(resp, 0, sizeof(*resp));
+	memset(&c, 0, sizeof(c));
+	memset(&req, 0, sizeof(req));
+	c.cfg = &cfg;
+	c.req = &req;
+	c.log = &io->log;
+	e = dispatch(io, st, own_store, &cfg, &req, &c, resp);
+	respond(resp, e, &c);
+	kss_req_free(&req);
+	if (own_store)
+		kss_store_close(st);
+}
+
+void
+kss_serve(const struct kss_io *io, struct kss_response *resp)
+{
+	struct kss_store st = {NULL, NULL};
+
+	serve(io, &st, true, resp);
+}
+
+void
+kss_serve_store(const struct kss_io *io, struct kss_store *st,
+    struct kss_response *resp)
+{
+	serve(io, st, false, resp);
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 402: return "Payment Required";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	default: return "Internal Server Error";
+	}
+}
+
+int
+kss_response_head(const struct kss_response *resp, char *buf, size_t size)
+{
+	int n;
+
+	/* Exactly application/json, no charset: KOReader 2025.04+ checks
+	 * (DESIGN.md §2). */
+	n = snprintf(buf, size,
+	    "Status: %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "Content-Length: %zu\r\n"
+	    "%s%s%s"
+	    "\r\n",
+	    resp->status, reason(resp->status), resp->len,
+	    resp->allow[0] ? "Allow: " : "", resp->allow,
+	    resp->allow[0] ? "\r\n" : "");
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+void
+kss_response_free(struct kss_response *resp)
+{
+	free(resp->body);
+	resp->body = NULL;
+}

@@ -1,0 +1,62 @@
+/* Storage behind a small table of operations on an opaque handle, so the
+ * handlers never know which backend serves them (DESIGN.md §3, §4). Every
+ * operation is atomic with respect to the others on the same user. */
+#ifndef KSS_STORE_H
+#define KSS_STORE_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "err.h"
+
+struct kss_log;
+
+/* What a store holds as a user's credential. */
+struct kss_secret {
+	char *value;	/* crypt(3) hash, or the raw key of a legacy account */
+	bool hashed;
+};
+
+struct kss_store_ops {
+	/* Creates user with a hashed secret; KSS_E_USER_EXISTS when taken. */
+	enum kss_err (*user_create)(void *h, const char *user,
+	    const char *hash);
+	/* Reads user's secret (caller frees s->value); KSS_E_NO_ACCOUNT. */
+	enum kss_err (*secret_get)(void *h, const char *user,
+	    struct kss_secret *s);
+	/* Replaces the secret with hash only if it still is old (exactly);
+	 * KSS_E_UNAUTHORIZED when it changed, KSS_E_NO_ACCOUNT when gone. */
+	enum kss_err (*secret_swap)(void *h, const char *user,
+	    const struct kss_secret *old, const char *hash);
+	/* Removes the user and all its documents; KSS_E_NO_ACCOUNT. */
+	enum kss_err (*user_delete)(void *h, const char *user);
+	/* Reads a document record; *rec is NULL when there is none. */
+	enum kss_err (*doc_get)(void *h, const char *user, const char *doc,
+	    json_t **rec);
+	/* Merges rec's members into the stored record (members rec lacks
+	 * keep their stored value); KSS_E_NO_ACCOUNT when the user is gone. */
+	enum kss_err (*doc_put)(void *h, const char *user, const char *doc,
+	    const json_t *rec);
+	void (*close)(void *h);
+};
+
+struct kss_store {
+	const struct kss_store_ops *ops;
+	void *h;
+};
+
+/* Opens the file store at dir, creating it 0700 when missing. Failures
+ * are logged and return KSS_E_SERVER. */
+enum kss_err kss_store_file_open(const char *dir, const struct kss_log *log,
+    struct kss_store *st);
+
+/* Opens an empty in-memory store (tests, fuzzing). */
+enum kss_err kss_store_mem_open(struct kss_store *st);
+
+/* Closes a store opened by one of the above (st->ops may be NULL). */
+void kss_store_close(struct kss_store *st);
+
+/* Frees a secret's value. */
+void kss_secret_free(struct kss_secret *s);
+
+#endif

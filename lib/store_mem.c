@@ -1,0 +1,100 @@
+/* An in-memory store: the same contract as the file store, for unit tests
+ * and fuzzing. One JSON object: user → {"secret","hashed","docs":{}}. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+static enum kss_err
+m_user_create(void *h, const char *user, const char *hash)
+{
+	json_t *u;
+
+	if (json_object_get(h, user) != NULL)
+		return KSS_E_USER_EXISTS;
+	u = json_pack("{s:s, s:b, s:{}}", "secret", hash, "hashed", 1, "docs");
+	return json_object_set_new(h, user, u) ? KSS_E_SERVER : KSS_OK;
+}
+
+static enum kss_err
+m_secret_get(void *h, const char *user, struct kss_secret *s)
+{
+	json_t *u = json_object_get(h, user);
+
+	if (u == NULL)
+		return KSS_E_NO_ACCOUNT;
+	s->value = strdup(json_string_value(json_object_get(u, "secret")));
+	s->hashed = json_is_true(json_object_get(u, "hashed"));
+	return s->value == NULL ? KSS_E_SERVER : KSS_OK;
+}
+
+static enum kss_err
+m_secret_swap(void *h, const char *user, const struct kss_secret *old,
+    const char *hash)
+{
+	json_t *u = json_object_get(h, user);
+
+	if (u == NULL)
+		return KSS_E_NO_ACCOUNT;
+	if (strcmp(json_string_value(json_object_get(u, "secret")), old->value) ||
+	    json_is_true(json_object_get(u, "hashed")) != old->hashed)
+		return KSS_E_UNAUTHORIZED;
+	if (json_object_set_new(u, "secret", json_string(hash)) ||
+	    json_object_set_new(u, "hashed", json_true()))
+		return KSS_E_SERVER;
+	return KSS_OK;
+}
+
+static enum kss_err
+m_user_delete(void *h, const char *user)
+{
+	return json_object_del(h, user) ? KSS_E_NO_ACCOUNT : KSS_OK;
+}
+
+static enum kss_err
+m_doc_get(void *h, const char *user, const char *doc, json_t **rec)
+{
+	json_t *docs = json_object_get(json_object_get(h, user), "docs");
+
+	*rec = json_deep_copy(json_object_get(docs, doc));
+	return KSS_OK;
+}
+
+static enum kss_err
+m_doc_put(void *h, const char *user, const char *doc, const json_t *rec)
+{
+	json_t *docs = json_object_get(json_object_get(h, user), "docs");
+	json_t *cur;
+
+	if (docs == NULL)
+		return KSS_E_NO_ACCOUNT;
+	if ((cur = json_object_get(docs, doc)) == NULL) {
+		if ((cur = json_object()) == NULL ||
+		    json_object_set_new(docs, doc, cur))
+			return KSS_E_SERVER;
+	}
+	return json_object_update(cur, (json_t *)rec) ? KSS_E_SERVER : KSS_OK;
+}
+
+static void
+m_close(void *h)
+{
+	json_decref(h);
+}
+
+static const struct kss_store_ops mem_ops = {
+	m_user_create, m_secret_get, m_secret_swap, m_user_delete,
+	m_doc_get, m_doc_put, m_close,
+};
+
+enum kss_err
+kss_store_mem_open(struct kss_store *st)
+{
+	st->ops = NULL;
+	if ((st->h = json_object()) == NULL)
+		return KSS_E_SERVER;
+	st->ops = &mem_ops;
+	return KSS_OK;
+}

@@ -1,0 +1,41 @@
+/* Validation of untrusted names and request fields (DESIGN.md §2). */
+#ifndef KSS_VALID_H
+#define KSS_VALID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "err.h"
+
+#define KSS_NAME_MAX 128	/* bytes in a username or document id */
+#define KSS_FIELD_MAX 4096	/* bytes in any string field of a body */
+#define KSS_BODY_MAX 65536	/* bytes in a request body */
+
+/* True when s[0..len) is an acceptable username or document id: 1 to
+ * KSS_NAME_MAX bytes of valid UTF-8, no control character (C0, DEL, C1),
+ * no ':'. */
+bool kss_valid_name(const char *s, size_t len);
+
+/* True when no string (member name or value) anywhere inside v is longer
+ * than max bytes. */
+bool kss_valid_strings(const json_t *v, size_t max);
+
+/* If v is a JSON string, its value and true; else false. Sets *len. */
+const char *kss_json_str(const json_t *v, size_t *len);
+
+/* Checks a PUT /syncs/progress body after authentication and builds the
+ * record to store: document (KSS_E_DOCUMENT when bad), then progress,
+ * percentage, device, device_id, metadata (KSS_E_INVALID when bad).
+ * On KSS_OK *rec is a new object, without "timestamp". */
+enum kss_err kss_valid_progress(const json_t *body, json_t **rec);
+
+/* Converts a stored or received percentage (JSON number or numeric
+ * string) to a finite JSON number; NULL when it is neither. New ref. */
+json_t *kss_valid_percentage(const json_t *v);
+
+/* A string without NUL as it is, or a number as its shortest decimal
+ * text (progress 56 is stored "56"); NULL for anything else. New ref. */
+json_t *kss_valid_text(const json_t *v);
+
+#endif
