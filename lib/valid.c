@@ -116,6 +116,9 @@ kss_valid_percentage(const json_t *v)
 		 * "inf", no spaces), so that it reads back as written. */
 		json_error_t jerr;
 
+		if (len == 0 || !(s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) ||
+		    s[len - 1] < '0' || s[len - 1] > '9')
+			return NULL;
 		n = json_loadb(s, len, JSON_DECODE_ANY, &jerr);
 		if (n != NULL && !json_is_number(n)) {
 			json_decref(n);

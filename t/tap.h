@@ -3,32 +3,23 @@
 #ifndef KSS_TAP_H
 #define KSS_TAP_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
 
-#define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
-#define is_int(got, want, ...) \
-	tap_is_int((long long)(got), (long long)(want), __FILE__, __LINE__, __VA_ARGS__)
+#define ok(cond, ...) tap_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+#define is_int(got, want, ...) tap_is_int((long long)(got), \
+	(long long)(want), __FILE__, __LINE__, __VA_ARGS__)
 #define is_str(got, want, ...) \
 	tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 
 static int
-tap_ok(int pass, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-#include <stdarg.h>
-
-static int
-tap_ok(int pass, const char *file, int line, const char *fmt, ...)
+tap_vok(int pass, const char *file, int line, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	printf("%sok %d - ", pass ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
 	vprintf(fmt, ap);
-	va_end(ap);
 	printf("\n");
 	if (!pass) {
 		printf("#   failed at %s:%d\n", file, line);
@@ -37,15 +28,46 @@ tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 	return pass;
 }
 
-#define tap_is_int(got, want, file, line, ...) \
-	(tap_ok((got) == (want), file, line, __VA_ARGS__) ? 1 : \
-	 (printf("#   got %lld, want %lld\n", (got), (want)), 0))
+static int __attribute__((format(printf, 4, 5)))
+tap_check(int pass, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
 
-#define tap_is_str(got, want, file, line, ...) \
-	(tap_ok((got) != NULL && strcmp((got), (want)) == 0, file, line, \
-	    __VA_ARGS__) ? 1 : \
-	 (printf("#   got '%s'\n#  want '%s'\n", (got) ? (got) : "(null)", \
-	    (want)), 0))
+	va_start(ap, fmt);
+	tap_vok(pass, file, line, fmt, ap);
+	va_end(ap);
+	return pass;
+}
+
+static int __attribute__((format(printf, 5, 6)))
+tap_is_int(long long got, long long want, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int pass = got == want;
+
+	va_start(ap, fmt);
+	tap_vok(pass, file, line, fmt, ap);
+	va_end(ap);
+	if (!pass)
+		printf("#   got %lld, want %lld\n", got, want);
+	return pass;
+}
+
+static int __attribute__((format(printf, 5, 6)))
+tap_is_str(const char *got, const char *want, const char *file, int line,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int pass = got != NULL && strcmp(got, want) == 0;
+
+	va_start(ap, fmt);
+	tap_vok(pass, file, line, fmt, ap);
+	va_end(ap);
+	if (!pass)
+		printf("#   got '%s'\n#  want '%s'\n", got ? got : "(null)", want);
+	return pass;
+}
 
 /* Prints the plan; returns the exit status. */
 static int
