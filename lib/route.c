@@ -14,17 +14,26 @@ static const struct kss_route routes[] = {
 	{"/healthcheck", KSS_M_GET, kss_h_health, false},
 };
 
-/* Whether path matches r, and where its argument starts. */
+/* Whether path matches r, ignoring one trailing '/' as the official
+ * routes do; sets the length of the :document argument. An argument
+ * keeps a trailing '/' that would otherwise leave it empty, so an id
+ * such as "/" stays reachable (DESIGN.md §2: any id PUT accepts). */
 static bool
 matches(const struct kss_route *r, const char *path, size_t len,
-    size_t *argat)
+    size_t *arglen)
 {
 	size_t n = strlen(r->path);
+	bool trail = len > 1 && path[len - 1] == '/';
 
+	*arglen = 0;
+	if (len < n || memcmp(path, r->path, n) != 0)
+		return false;
 	if (r->path[n - 1] != '/')
-		return len == n && memcmp(path, r->path, n) == 0;
-	*argat = n;
-	return len > n && memcmp(path, r->path, n) == 0;
+		return len - trail == n;
+	*arglen = len - n;
+	if (trail && *arglen > 1)
+		(*arglen)--;
+	return *arglen > 0;
 }
 
 static void
@@ -47,26 +56,24 @@ kss_route_find(char *path, size_t len, enum kss_method method,
     const struct kss_route **route, const char **arg, size_t *arglen,
     char *allow, size_t allowsize)
 {
-	size_t i, at = 0;
+	size_t i, n;
 
 	*route = NULL;
 	*arg = NULL;
 	*arglen = 0;
 	allow[0] = '\0';
-	/* Each official route also matches with one trailing '/'. */
-	if (len > 1 && path[len - 1] == '/')
-		path[--len] = '\0';
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (!matches(&routes[i], path, len, &at))
+		if (!matches(&routes[i], path, len, &n))
 			continue;
 		if (routes[i].method != method) {
 			add_allow(allow, allowsize, routes[i].method);
 			continue;
 		}
 		*route = &routes[i];
-		if (at > 0) {
-			*arg = path + at;
-			*arglen = len - at;
+		if (routes[i].path[strlen(routes[i].path) - 1] == '/') {
+			*arg = path + strlen(routes[i].path);
+			*arglen = n;
+			path[strlen(routes[i].path) + n] = '\0';
 		}
 		return KSS_OK;
 	}

@@ -17,7 +17,7 @@ struct kss_route {
 };
 
 /* Finds the route for method and path (one trailing '/' allowed; the
- * path is cut there in place). KSS_OK sets *route and the :document
+ * path is cut after the argument in place). KSS_OK sets *route and the :document
  * argument; a path served under other methods is KSS_E_METHOD with those
  * methods listed in allow; anything else KSS_E_NOT_FOUND. */
 enum kss_err kss_route_find(char *path, size_t len, enum kss_method method,

@@ -1,0 +1,206 @@
+#!/bin/bash
+# Black-box: bad input of every kind gets a clear JSON error, never a
+# crash, a hang or a write outside KSS_DIR; keys never reach the disk raw;
+# the original kss's files are read and upgraded; configuration errors.
+. "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
+
+SECRET=c0ffee5ecre7c0ffee5ecre7c0ffee5e
+register eve $SECRET
+
+# --- bodies (DESIGN §2: one rule for every route) ---
+for route in 'POST /users/create' 'PUT /syncs/progress' 'PUT /users/password'; do
+	set -- $route
+	for b in '{"a":' 'nope' '{"a":1}}' "{'a':1}" ' ' '{"a":"\ud800"}x'; do
+		as eve $SECRET "$1" "$2" "$b"
+		err_is 400 103 'Could not parse JSON in body.' "$route: unparsable body '$b'"
+	done
+	for b in '[]' '[1]' '5' '"str"' 'null' 'true'; do
+		as eve $SECRET "$1" "$2" "$b"
+		err_is 400 104 'Body should be a JSON hash.' "$route: non-object body $b"
+	done
+	as eve $SECRET "$1" "$2"
+	err_is 400 103 'Could not parse JSON in body.' "$route: no body"
+	as eve $SECRET CONTENT_LENGTH=0 "$1" "$2" ''
+	err_is 400 103 'Could not parse JSON in body.' "$route: CONTENT_LENGTH 0"
+done
+req GET /healthcheck '[1]'
+err_is 400 104 'Body should be a JSON hash.' "a GET body is parsed too (as the official server)"
+
+# --- CONTENT_LENGTH ---
+for cl in abc -5 '+5' ' 5' 5x 0x10; do
+	req "CONTENT_LENGTH=$cl" POST /users/create '{"username":"x","password":"y"}'
+	err_is 400 103 'Could not parse JSON in body.' "garbage CONTENT_LENGTH '$cl'"
+done
+req CONTENT_LENGTH=100 POST /users/create '{"username":"x","password":"y"}'
+err_is 400 103 'Could not parse JSON in body.' "CONTENT_LENGTH past the body's end: 400, no hang"
+for cl in 65537 1000000000 99999999999999999999999999; do
+	req "CONTENT_LENGTH=$cl" POST /users/create '{}'
+	err_is 413 413 'Request body too large.' "CONTENT_LENGTH $cl is 413 before reading"
+done
+big=$(head -c 70000 /dev/zero | tr '\0' 'a')
+req POST /users/create "{\"username\":\"$big\",\"password\":\"k\"}"
+err_is 413 413 'Request body too large.' "a 70 KB body is 413"
+field=$(head -c 4097 /dev/zero | tr '\0' 'a')
+as eve $SECRET PUT /syncs/progress "{\"document\":\"d\",\"progress\":\"$field\",\"percentage\":0.5,\"device\":\"K\"}"
+err_is 403 2003 'Invalid request' "a 4 KiB + 1 field is 403/2003"
+field=$(head -c 4096 /dev/zero | tr '\0' 'a')
+as eve $SECRET PUT /syncs/progress "{\"document\":\"d\",\"progress\":\"$field\",\"percentage\":0.5,\"device\":\"K\"}"
+is "$STATUS" 200 "a 4 KiB field is accepted"
+as eve $SECRET PUT /syncs/progress "{\"document\":\"d\",\"progress\":\"p\",\"percentage\":0.5,\"device\":\"K\",\"metadata\":{\"title\":\"$field-\"}}"
+err_is 403 2003 'Invalid request' "a 4 KiB + 1 metadata field is 403/2003"
+pad=$(head -c 60000 /dev/zero | tr '\0' ' ')
+as eve $SECRET PUT /syncs/progress "{\"document\":\"d\",\"progress\":\"p\",\"percentage\":0.5,\"device\":\"K\"}$pad"
+is "$STATUS" 200 "a 60 KB body of whitespace under the limit is fine"
+
+# --- hostile usernames ---
+ten=$(head -c 10240 /dev/zero | tr '\0' 'u')
+for u in '/' '..' '.' '../escape' '../../etc' 'a/../../b' '%2e%2e' '.hidden' \
+    'auth' '-' '~root' '$HOME' '*'; do
+	req POST /users/create "{\"username\":\"$u\",\"password\":\"$SECRET\"}"
+	s1=$STATUS
+	as "$u" $SECRET GET /users/auth
+	is "$s1 $STATUS" "201 200" "username '$u' registers and logs in, stored encoded"
+done
+for u in "$ten" 'a\u0000b' 'tab\there' 'nl\nx' 'del\u007f' 'c1\u0085' \
+    'x:y'; do
+	req POST /users/create "{\"username\":\"$u\",\"password\":\"k\"}"
+	err_is 403 2003 'Invalid request' "username '${u:0:20}' refused"
+done
+req POST /users/create '{"username":"\udc00","password":"k"}'
+err_is 400 103 'Could not parse JSON in body.' "a lone surrogate is not JSON"
+as "$ten" k GET /users/auth
+err_is 401 2001 'Unauthorized' "a 10 KB user header is 401"
+as $'bad\001' k GET /users/auth
+err_is 401 2001 'Unauthorized' "a control byte in the user header is 401"
+as $'\xff\xfe' k GET /users/auth
+err_is 401 2001 'Unauthorized' "invalid UTF-8 in the user header is 401"
+as eve "$ten" GET /users/auth
+err_is 401 2001 'Unauthorized' "a 10 KB key header is 401"
+
+# --- hostile document ids ---
+for d in '../../../../tmp/kss-pwned' '..' '.' '/' '%2e%2e%2fauth' 'auth' \
+    '.tmp-x' 'auth.json'; do
+	as eve $SECRET PUT /syncs/progress "{\"document\":\"$d\",\"progress\":\"p\",\"percentage\":0.5,\"device\":\"K\"}"
+	s1=$STATUS
+	as eve $SECRET GET "/syncs/progress/$d"
+	is "$s1 $STATUS $(jf .document)" "200 200 \"$d\"" "document '$d' stays a name"
+done
+as eve $SECRET GET /users/auth
+is "$STATUS" 200 "a document named auth did not touch the credential"
+as eve $SECRET PUT /syncs/progress '{"document":"ends/","progress":"slash","percentage":0.5,"device":"K"}'
+as eve $SECRET GET /syncs/progress/ends//
+is "$(jf '[.document,.progress]')" '["ends/","slash"]' "an id ending in / reads back with one more /"
+for d in 'a\u0000b' "$ten" 'x\u001fy' 'a:b'; do
+	as eve $SECRET PUT /syncs/progress "{\"document\":\"$d\",\"progress\":\"p\",\"percentage\":0.5,\"device\":\"K\"}"
+	err_is 403 2004 "Field 'document' not provided." "document '${d:0:20}' refused"
+done
+as eve $SECRET GET "/syncs/progress/$ten"
+err_is 403 2004 "Field 'document' not provided." "GET a 10 KB id"
+as eve $SECRET GET $'/syncs/progress/a\001b'
+err_is 403 2004 "Field 'document' not provided." "GET an id with a control byte"
+env -i KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=eve \
+    HTTP_X_AUTH_KEY=$SECRET REQUEST_URI=/syncs/progress/a%00b \
+    "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null
+parse_response "$TMP/r"
+err_is 403 2004 "Field 'document' not provided." "GET an id with %00 (REQUEST_URI)"
+long=$(printf '€%.0s' $(seq 42))
+as eve $SECRET PUT /syncs/progress "{\"document\":\"$long\",\"progress\":\"long\",\"percentage\":0.5,\"device\":\"K\"}"
+s1=$STATUS
+as eve $SECRET GET "/syncs/progress/$long"
+is "$s1 $STATUS $(jf .progress)" '200 200 "long"' "a 126-byte UTF-8 id (378 encoded) is stored and read back"
+
+# --- what is on disk ---
+outside=$(find "$TMP" -path "$DATA" -prune -o -newer "$TMP" -print | grep -v "^$TMP/\(out\|err\|r\)$" | grep -v "^$TMP$")
+is "$outside" "" "nothing written outside KSS_DIR"
+ok $([ ! -e /tmp/kss-pwned ] && [ ! -e /tmp/kss-pwned.json ]; echo $?) "no traversal to /tmp"
+bad_names=$(find "$DATA" -mindepth 1 | sed "s|^$DATA/||" | grep -Ev '^[A-Za-z0-9_%=-]+(/[A-Za-z0-9_%=-]+\.json)?$')
+is "$bad_names" "" "every path under KSS_DIR is <encoded user>[/<encoded doc>.json]"
+deep=$(find "$DATA" -mindepth 3 | head -1)
+is "$deep" "" "nothing deeper than user/document"
+ok $(grep -rqF "$SECRET" "$DATA"; [ $? -eq 1 ]; echo $?) "no raw key anywhere on disk"
+ok $(grep -rqF 'x-auth-key"' "$DATA"; [ $? -eq 1 ]; echo $?) "no auth.json holds a raw x-auth-key"
+like "$(jq -r '."x-auth-key-hash"' "$DATA/eve/auth.json")" '^\$y\$' "credentials are yescrypt hashes"
+mode=$(stat -c %a "$DATA")
+is "$mode" 700 "KSS_DIR created 0700"
+
+# --- the original kss's files ---
+mkdir -p "$DATA/olduser"
+printf '{"x-auth-user": "olduser", "x-auth-key": "%s"}' "$SECRET" >"$DATA/olduser/auth.json"
+printf '{"document": "abc123", "progress": "/body/p[3]", "percentage": 0.42, "device": "kobo", "device_id": "X1", "timestamp": 1600000000}' \
+    >"$DATA/olduser/abc123.json"
+printf '{"document": "nulls", "progress": null, "percentage": null, "device": "kobo", "device_id": null, "extra": 1, "timestamp": 1600000001}' \
+    >"$DATA/olduser/nulls.json"
+as olduser wrong GET /users/auth
+is "$STATUS" 401 "legacy account: a wrong key is refused"
+ok $(grep -qF "$SECRET" "$DATA/olduser/auth.json"; echo $?) "and the raw key is left as it was"
+as olduser $SECRET GET /users/auth
+is "$STATUS" 200 "legacy account logs in with its raw key"
+ok $(grep -qF "$SECRET" "$DATA/olduser/auth.json"; [ $? -eq 1 ]; echo $?) "whose auth.json is now rewritten hashed"
+as olduser $SECRET GET /users/auth
+is "$STATUS" 200 "and the same key still logs in"
+as olduser $SECRET GET /syncs/progress/abc123
+is "$BODY" '{"document":"abc123","percentage":0.42,"progress":"/body/p[3]","device":"kobo","device_id":"X1","timestamp":1600000000}' \
+    "the original kss's document file reads"
+as olduser $SECRET GET /syncs/progress/nulls
+is "$BODY" '{"document":"nulls","device":"kobo","timestamp":1600000001}' "nulls and extra keys are left out"
+as olduser $SECRET PUT /syncs/progress '{"document":"nulls","progress":"p","percentage":0.1,"device":"kobo"}'
+as olduser $SECRET GET /syncs/progress/nulls
+is "$(jf '[.progress,.percentage]')" '["p",0.1]' "and can be pushed over"
+printf '{broken' >"$DATA/olduser/broken.json"
+as olduser $SECRET GET /syncs/progress/broken
+is "$STATUS $(jf .code)" "500 2000" "a corrupt record is a JSON 500"
+like "$ERRLOG" 'broken.json' "with one log line naming the file"
+
+# --- configuration and data directory errors ---
+req KSS_DIR=/proc/kss-cannot GET /healthcheck
+is "$STATUS $(jf .code)" "500 2000" "an uncreatable KSS_DIR is a JSON 500"
+like "$ERRLOG" '^kss: data directory /proc/kss-cannot \(KSS_DIR\) unusable' "and one clear log line"
+is "$(printf '%s\n' "$ERRLOG" | wc -l)" 1 "exactly one"
+: >"$TMP/afile"
+req "KSS_DIR=$TMP/afile" GET /users/auth
+is "$STATUS $(jf .code)" "500 2000" "a KSS_DIR that is a file is a JSON 500"
+if [ "$(id -u)" -ne 0 ]; then
+	mkdir -m 500 "$TMP/ro"
+	req "KSS_DIR=$TMP/ro" GET /healthcheck
+	is "$STATUS" 500 "a read-only KSS_DIR is a JSON 500"
+else
+	mkdir "$TMP/ro" && chattr +i "$TMP/ro" 2>/dev/null && immutable=1 || immutable=0
+	if [ $immutable -eq 1 ]; then
+		req "KSS_DIR=$TMP/ro" POST /users/create '{"username":"a","password":"b"}'
+		is "$STATUS $(jf .code)" "500 2000" "an unwritable (immutable) KSS_DIR is a JSON 500"
+		chattr -i "$TMP/ro"
+	else
+		req "KSS_DIR=/proc/self" POST /users/create '{"username":"a","password":"b"}'
+		is "$STATUS $(jf .code)" "500 2000" "an unwritable KSS_DIR (/proc/self) is a JSON 500"
+	fi
+fi
+env -i REQUEST_METHOD=GET PATH_INFO=/healthcheck "$KSS_BIN" >"$TMP/r" 2>"$TMP/e" </dev/null
+parse_response "$TMP/r"
+is "$STATUS $(jf .code)" "500 2000" "no KSS_DIR and no HOME: JSON 500"
+like "$(cat "$TMP/e")" 'KSS_DIR is not set' "and the log says to set KSS_DIR"
+env -i HOME="$TMP/home" REQUEST_METHOD=POST PATH_INFO=/users/create CONTENT_LENGTH=31 \
+    KSS_HASH_COST=1 "$KSS_BIN" <<<'{"username":"h","password":"k"}' >"$TMP/r" 2>/dev/null
+parse_response "$TMP/r"
+ok $([ "$STATUS" = 201 ] && [ -f "$TMP/home/.local/share/kss/h/auth.json" ]; echo $?) "default KSS_DIR is ~/.local/share/kss"
+env -i XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/home" REQUEST_METHOD=POST PATH_INFO=/users/create \
+    CONTENT_LENGTH=31 KSS_HASH_COST=1 "$KSS_BIN" <<<'{"username":"x","password":"k"}' >"$TMP/r" 2>/dev/null
+ok $([ -f "$TMP/xdg/kss/x/auth.json" ]; echo $?) "or \$XDG_DATA_HOME/kss"
+for c in 0 12 abc 5x; do
+	req "KSS_HASH_COST=$c" GET /healthcheck
+	is "$STATUS $(jf .code)" "500 2000" "KSS_HASH_COST=$c is a clear server error"
+done
+like "$ERRLOG" 'KSS_HASH_COST must be' "naming the variable"
+req KSS_HASH_COST= POST /users/create '{"username":"defaultcost","password":"k"}'
+like "$(jq -r '."x-auth-key-hash"' "$DATA/defaultcost/auth.json")" '^\$y\$j9T\$' "default cost is yescrypt's 5 (j9T)"
+
+# --- the executable ---
+"$KSS_BIN" --help >"$TMP/r" 2>&1
+ok $? "--help works"
+"$KSS_BIN" --bogus >/dev/null 2>&1
+is "$?" 2 "an unknown option exits 2"
+printf '' | env -i KSS_DIR="$DATA" REQUEST_METHOD=GET PATH_INFO=/healthcheck "$KSS_BIN" --cgi >"$TMP/r" 2>/dev/null
+parse_response "$TMP/r"
+is "$STATUS" 200 "--cgi forces CGI"
+
+is "$BAD_HEADERS" 0 "every answer had the exact JSON headers"
+done_testing
