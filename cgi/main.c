@@ -92,6 +92,9 @@ main(int argc, char *argv[])
 			    strerror(errno));
 			return 1;
 		}
+		/* Tells whoever started us (a test, an init script) that
+		 * connections will now be accepted. */
+		fprintf(stderr, "kss: listening on %s\n", addr);
 		return kss_fcgi_run(fd);
 	default:
 		return kss_fcgi_run(STDIN_FILENO);

@@ -10,7 +10,8 @@ T_N=0
 T_FAILED=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kss-test.XXXXXX")
 DATA=$TMP/data
-BAD_HEADERS=0
+BAD_HEADERS=0	# answers without the exact JSON headers
+BAD_EXITS=0	# kss runs that did not exit 0 (a sanitizer report, a crash)
 trap 't_cleanup' EXIT
 
 t_cleanup() {
@@ -46,29 +47,50 @@ like() {	# like GOT EXTENDED_REGEX DESCRIPTION
 	fi
 }
 
+skip() {	# skip DESCRIPTION REASON
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $1 # SKIP $2"
+}
+
 skip_all() {
 	echo "1..0 # SKIP $1"
 	exit 0
 }
 
 done_testing() {
+	is "$BAD_HEADERS" 0 "every answer had exactly Content-Type: application/json and Cache-Control: no-store"
+	is "$BAD_EXITS" 0 "every run of kss exited 0"
 	echo "1..$T_N"
 	[ "$T_FAILED" -eq 0 ]
 	exit $?
 }
 
 # The environment every request gets; tests add or override with VAR=value
-# arguments. KSS_HASH_COST=1 keeps the KDF cheap.
+# arguments. KSS_HASH_COST=1 keeps the KDF cheap. With BASE_CONFIG=0 the
+# KSS_* settings are left out (a FastCGI server then uses its own).
 ACCEPT='application/vnd.koreader.v1+json'
+BASE_CONFIG=1
 base_env() {
-	printf '%s\n' "KSS_DIR=$DATA" "KSS_HASH_COST=1" "HTTP_ACCEPT=$ACCEPT" \
-	    "SERVER_PROTOCOL=HTTP/1.1" "GATEWAY_INTERFACE=CGI/1.1"
+	[ "$BASE_CONFIG" = 1 ] && printf '%s\n' "KSS_DIR=$DATA" "KSS_HASH_COST=1"
+	printf '%s\n' "HTTP_ACCEPT=$ACCEPT" "SERVER_PROTOCOL=HTTP/1.1" \
+	    "GATEWAY_INTERFACE=CGI/1.1"
+	# A sanitizer build reports through these; env -i would drop them.
+	local v
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		[ -n "${!v:-}" ] && printf '%s\n' "$v=${!v}"
+	done
+	return 0
 }
+
+# How a request reaches kss: the program itself (CGI), or a FastCGI client
+# such as (cgi-fcgi -bind -connect SOCKET).
+RUN=("$KSS_BIN")
 
 # req [VAR=value ...] METHOD PATH [BODY]
 # Runs one CGI request. Sets STATUS, HEADERS (CRLF stripped), BODY, and
 # ERRLOG (what kss wrote to stderr). A response without the exact
-# Content-Type or Cache-Control counts in BAD_HEADERS.
+# Content-Type or Cache-Control counts in BAD_HEADERS, a non-zero exit in
+# BAD_EXITS; done_testing checks both.
 req() {
 	local vars=() method path body=
 	while [ $# -gt 0 ] && case $1 in *=*) true ;; *) false ;; esac; do
@@ -81,15 +103,17 @@ req() {
 		body=$3
 		has_body=1
 	fi
-	local out=$TMP/out err=$TMP/err
+	local out=$TMP/out.$BASHPID err=$TMP/err.$BASHPID	# racers run req at once
 	local envs=()
 	mapfile -t envs < <(base_env)
 	envs+=("REQUEST_METHOD=$method" "PATH_INFO=$path")
 	if [ $has_body -eq 1 ]; then
-		envs+=("CONTENT_LENGTH=$(printf '%s' "$body" | wc -c)")
+		local LC_ALL=C	# ${#body} in bytes
+		envs+=("CONTENT_LENGTH=${#body}")
 	fi
 	printf '%s' "$body" |
-	    env -i "${envs[@]}" "${vars[@]}" "$KSS_BIN" >"$out" 2>"$err"
+	    env -i "${envs[@]}" "${vars[@]}" "${RUN[@]}" >"$out" 2>"$err" ||
+	    { local rc=$?; BAD_EXITS=$((BAD_EXITS + 1)); echo "# exit $rc from $method $path"; }
 	parse_response "$out"
 	ERRLOG=$(cat "$err")
 }
@@ -103,13 +127,17 @@ as() {
 
 # parse_response FILE: splits a CGI response into STATUS, HEADERS, BODY.
 parse_response() {
-	local head
-	head=$(sed -n '1,/^\r\{0,1\}$/p' "$1" | tr -d '\r')
-	BODY=$(sed '1,/^\r\{0,1\}$/d' "$1")
-	HEADERS=$head
-	STATUS=$(printf '%s\n' "$head" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
-	if ! printf '%s\n' "$head" | grep -qx 'Content-Type: application/json' ||
-	    ! printf '%s\n' "$head" | grep -qx 'Cache-Control: no-store'; then
+	local all
+	all=$(cat "$1"; printf x)
+	all=${all%x}
+	HEADERS=${all%%$'\r\n\r\n'*}
+	HEADERS=${HEADERS//$'\r'/}
+	BODY=${all#*$'\r\n\r\n'}
+	STATUS=
+	[[ $HEADERS =~ ^Status:\ ([0-9]+) ]] && STATUS=${BASH_REMATCH[1]}
+	local h=$'\n'$HEADERS$'\n'
+	if [[ $h != *$'\nContent-Type: application/json\n'* ||
+	    $h != *$'\nCache-Control: no-store\n'* ]]; then
 		BAD_HEADERS=$((BAD_HEADERS + 1))
 	fi
 }
