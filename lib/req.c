@@ -79,8 +79,8 @@ uri_path(const char *s, size_t *len)
 /* The path below the mount point (RFC 3875 §4.1.5): PATH_INFO when the
  * server splits it off (a prefix such as /kosync/users/auth). Servers that
  * map kss at the root often leave PATH_INFO empty and put the whole path
- * in SCRIPT_NAME (lighttpd, nginx's fastcgi_params); failing both, the
- * path of REQUEST_URI. */
+ * in SCRIPT_NAME (nginx's fastcgi_params); failing both, the path of
+ * REQUEST_URI. */
 static char *
 resolve_path(const struct kss_io *io, size_t *len)
 {
@@ -95,6 +95,27 @@ resolve_path(const struct kss_io *io, size_t *len)
 		return uri_path(v, len);
 	*len = 0;
 	return strdup("");
+}
+
+/* lighttpd mapping "/" splits at the first segment: /users/create comes
+ * as SCRIPT_NAME=/users, PATH_INFO=/create. The joined path is what to
+ * route when PATH_INFO alone finds nothing. */
+static char *
+joined_path(const struct kss_io *io, size_t *len)
+{
+	const char *sn = param(io, "SCRIPT_NAME"), *pi = param(io, "PATH_INFO");
+	size_t a, b;
+	char *p;
+
+	if (sn == NULL || *sn == '\0' || pi == NULL || *pi == '\0')
+		return NULL;
+	a = strlen(sn), b = strlen(pi);
+	if ((p = malloc(a + b + 1)) == NULL)
+		return NULL;
+	memcpy(p, sn, a);
+	memcpy(p + a, pi, b + 1);
+	*len = a + b;
+	return p;
 }
 
 /* CONTENT_LENGTH = 1*digit (RFC 3875 §4.1.2); absent or empty is no body.
@@ -150,6 +171,7 @@ kss_req_parse(struct kss_req *r, const struct kss_io *io)
 	r->key = param(io, "HTTP_X_AUTH_KEY");
 	if ((r->path = resolve_path(io, &r->pathlen)) == NULL)
 		return KSS_E_SERVER;
+	r->alt = joined_path(io, &r->altlen);
 	if (content_length(param(io, "CONTENT_LENGTH"), &len) < 0)
 		return KSS_E_JSON_PARSE;
 	if (len > KSS_BODY_MAX)
@@ -161,8 +183,10 @@ void
 kss_req_free(struct kss_req *r)
 {
 	free(r->path);
+	free(r->alt);
 	json_decref(r->body);
 	r->path = NULL;
+	r->alt = NULL;
 	r->body = NULL;
 }
 

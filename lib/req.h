@@ -24,6 +24,8 @@ struct kss_req {
 	enum kss_method method;
 	char *path;		/* decoded, below the mount point; malloc'd */
 	size_t pathlen;		/* a decoded %00 may sit inside */
+	char *alt;		/* SCRIPT_NAME + PATH_INFO, or NULL; malloc'd */
+	size_t altlen;
 	const char *accept;	/* HTTP_ACCEPT, or NULL */
 	const char *user;	/* HTTP_X_AUTH_USER, or NULL */
 	const char *key;	/* HTTP_X_AUTH_KEY, or NULL */

@@ -36,9 +36,14 @@ dispatch(const struct kss_io *io, struct kss_store *st, bool own_store,
 
 	if ((e = kss_config_load(cfg, &io->params, &io->log)) != KSS_OK ||
 	    (e = kss_req_parse(req, io)) != KSS_OK ||
-	    (e = kss_req_accept(req->accept, cfg->strict_accept)) != KSS_OK ||
-	    (e = kss_route_find(req->path, req->pathlen, req->method, &route,
-		&c->arg, &c->arglen, resp->allow, sizeof(resp->allow))) != KSS_OK)
+	    (e = kss_req_accept(req->accept, cfg->strict_accept)) != KSS_OK)
+		return e;
+	e = kss_route_find(req->path, req->pathlen, req->method, &route,
+	    &c->arg, &c->arglen, resp->allow, sizeof(resp->allow));
+	if (e == KSS_E_NOT_FOUND && req->alt != NULL)
+		e = kss_route_find(req->alt, req->altlen, req->method, &route,
+		    &c->arg, &c->arglen, resp->allow, sizeof(resp->allow));
+	if (e != KSS_OK)
 		return e;
 	/* No body where one is needed reads as an unparsable one: the empty
 	 * string is not JSON (DESIGN.md §2). */

@@ -241,7 +241,11 @@ is "$STATUS" 200 "under /kosync (SCRIPT_NAME=/kosync, PATH_INFO=/users/auth)"
 env -i KSS_DIR="$DATA" REQUEST_METHOD=GET SCRIPT_NAME=/healthcheck \
     "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null
 parse_response "$TMP/r"
-is "$STATUS $BODY" '200 {"state":"OK"}' "at the root with the path in SCRIPT_NAME (lighttpd)"
+is "$STATUS $BODY" '200 {"state":"OK"}' "at the root with the path in SCRIPT_NAME (nginx fastcgi_params)"
+as alice $K SCRIPT_NAME=/syncs GET /progress/$DOC
+is "$STATUS $(jf .document)" "200 \"$DOC\"" "at the root split at the first segment (lighttpd \"/\")"
+as alice $K SCRIPT_NAME=/users POST /create '{"username":"split","password":"k"}'
+is "$STATUS" 201 "POST split the same way"
 env -i KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=alice \
     HTTP_X_AUTH_KEY=$K REQUEST_URI="/syncs/progress/my%20book%20(2).pdf?x=1" \
     "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null
