@@ -8,20 +8,37 @@
 
 command -v cgi-fcgi >/dev/null || skip_all "cgi-fcgi (Debian: libfcgi-bin) not installed"
 
+# start_kss VAR=value... -- ARGS: starts kss in the background with that
+# environment (sanitizer options added) and reads its first stderr line
+# into LINE, through a fresh FIFO: no sleeping, no polling.
+NSTART=0
+start_kss() {
+	local envs=()
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	# Under ASan, freed memory waits in a quarantine: turn it off so the
+	# memory check below measures kss; the leak check at exit stays.
+	[ -n "${ASAN_OPTIONS:-}" ] &&
+	    envs+=("ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0")
+	[ -n "${UBSAN_OPTIONS:-}" ] && envs+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
+	NSTART=$((NSTART + 1))
+	mkfifo "$TMP/log$NSTART"
+	env -i "${envs[@]}" "$KSS_BIN" "$@" 2>"$TMP/log$NSTART" &
+	PID=$!
+	exec 3<"$TMP/log$NSTART"
+	read -r LINE <&3
+}
+
 SOCK=$TMP/kss.sock
-mkfifo "$TMP/log"
 # The server's environment: settings only a FastCGI process would hold,
 # and a request header that must never be taken from it.
-# Under ASan, freed memory waits in a quarantine: turn it off so the
-# memory check below measures kss, and keep the leak check at exit.
-env -i KSS_DIR="$DATA" KSS_HASH_COST=1 HTTP_X_AUTH_USER=ghost \
-    HTTP_X_AUTH_KEY=ghostkey ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0} \
-    ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
-    "$KSS_BIN" --listen "$SOCK" 2>"$TMP/log" &
-PID=$!
+start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 HTTP_X_AUTH_USER=ghost \
+    HTTP_X_AUTH_KEY=ghostkey -- --listen "$SOCK"
 T_CLEANUP='kill $PID 2>/dev/null'
-exec 3<"$TMP/log"
-read -r line <&3
+line=$LINE
 is "$line" "kss: listening on $SOCK" "kss --listen says when it is ready"
 RUN=(cgi-fcgi -bind -connect "$SOCK")
 
@@ -88,6 +105,24 @@ fi
 kill -TERM $PID
 wait $PID
 is "$?" 0 "SIGTERM ends the loop with status 0"
+T_CLEANUP=
+
+# --listen on TCP, loopback only: the first free port of a few.
+for try in 1 2 3 4 5; do
+	PORT=$((20000 + (RANDOM % 20000)))
+	start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 -- --listen "127.0.0.1:$PORT"
+	line=$LINE
+	case $line in *"listening on"*) break ;; esac
+	wait $PID
+done
+T_CLEANUP='kill $PID 2>/dev/null'
+is "$line" "kss: listening on 127.0.0.1:$PORT" "kss --listen 127.0.0.1:PORT"
+RUN=(cgi-fcgi -bind -connect "127.0.0.1:$PORT")
+as fc k GET /syncs/progress/d1
+is "$STATUS $(jf .document)" '200 "d1"' "a request over TCP"
+kill -TERM $PID
+wait $PID
+is "$?" 0 "and a clean stop"
 T_CLEANUP=
 
 # fd 0 is a listening socket (spawn-fcgi, lighttpd bin-path, systemd):
