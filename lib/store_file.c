@@ -144,6 +144,18 @@ err:
 	return KSS_E_SERVER;
 }
 
+/* Opens user's directory, whose encoded name is left in name. */
+static enum kss_err
+open_user(struct fstore *fs, const char *user, char name[KSS_FSNAME_SIZE],
+    int *fd)
+{
+	kss_fsname(user, strlen(user), KSS_FSNAME_USER, name);
+	if ((*fd = open_dir_at(fs->root, name)) >= 0)
+		return KSS_OK;
+	return errno == ENOENT ? KSS_E_NO_ACCOUNT :
+	    fail(fs, "cannot open user directory", name);
+}
+
 /* Opens and locks user's directory for a read-modify-write, making sure
  * the directory locked is still the one named (a delete may have moved
  * it away while we waited). */
@@ -152,12 +164,11 @@ lock_user(struct fstore *fs, const char *user, int *dirfd)
 {
 	char name[KSS_FSNAME_SIZE];
 	struct stat a, b;
+	enum kss_err e;
 	int fd;
 
-	kss_fsname(user, strlen(user), KSS_FSNAME_USER, name);
-	if ((fd = open_dir_at(fs->root, name)) < 0)
-		return errno == ENOENT ? KSS_E_NO_ACCOUNT :
-		    fail(fs, "cannot open user directory", name);
+	if ((e = open_user(fs, user, name, &fd)) != KSS_OK)
+		return e;
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			close(fd);
@@ -308,10 +319,8 @@ f_secret_get(void *h, const char *user, struct kss_secret *s)
 	enum kss_err e;
 	int fd;
 
-	kss_fsname(user, strlen(user), KSS_FSNAME_USER, name);
-	if ((fd = open_dir_at(fs->root, name)) < 0)
-		return errno == ENOENT ? KSS_E_NO_ACCOUNT :
-		    fail(fs, "cannot open user directory", name);
+	if ((e = open_user(fs, user, name, &fd)) != KSS_OK)
+		return e;
 	e = read_secret(fs, fd, s);
 	close(fd);
 	return e;
@@ -369,15 +378,14 @@ f_doc_get(void *h, const char *user, const char *doc, json_t **rec)
 	struct fstore *fs = h;
 	char uname[KSS_FSNAME_SIZE], dname[KSS_FSNAME_SIZE];
 	const char *stored;
+	enum kss_err e;
 	json_t *v;
 	int fd;
 
 	*rec = NULL;
-	kss_fsname(user, strlen(user), KSS_FSNAME_USER, uname);
+	if ((e = open_user(fs, user, uname, &fd)) != KSS_OK)
+		return e == KSS_E_NO_ACCOUNT ? KSS_OK : e;
 	kss_fsname(doc, strlen(doc), KSS_FSNAME_DOC, dname);
-	if ((fd = open_dir_at(fs->root, uname)) < 0)
-		return errno == ENOENT ? KSS_OK :
-		    fail(fs, "cannot open user directory", uname);
 	v = read_json(fd, dname);
 	close(fd);
 	if (v == NULL)
@@ -405,9 +413,16 @@ f_doc_put(void *h, const char *user, const char *doc, const json_t *rec)
 	if ((e = lock_user(fs, user, &fd)) != KSS_OK)
 		return e;
 	kss_fsname(doc, strlen(doc), KSS_FSNAME_DOC, dname);
-	cur = read_json(fd, dname);
-	if (cur == NULL && errno != ENOENT)
-		kss_logf(fs->log, "file store: replacing unreadable %s", dname);
+	/* A record that does not parse is replaced by the new one; one that
+	 * cannot be read at all is left alone. */
+	if ((cur = read_json(fd, dname)) == NULL && errno != ENOENT) {
+		if (errno != EINVAL) {
+			e = fail(fs, "cannot read", dname);
+			close(fd);
+			return e;
+		}
+		kss_logf(fs->log, "file store: replacing corrupt %s", dname);
+	}
 	if (!json_is_object(cur)) {
 		json_decref(cur);
 		cur = json_object();

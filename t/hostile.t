@@ -153,6 +153,11 @@ printf '{broken' >"$DATA/olduser/broken.json"
 as olduser $SECRET GET /syncs/progress/broken
 is "$STATUS $(jf .code)" "500 2000" "a corrupt record is a JSON 500"
 like "$ERRLOG" 'broken.json' "with one log line naming the file"
+as olduser $SECRET PUT /syncs/progress '{"document":"broken","progress":"fixed","percentage":0.5,"device":"kobo"}'
+is "$STATUS" 200 "a push replaces a corrupt record"
+like "$ERRLOG" 'replacing corrupt broken.json' "and says so in the log"
+as olduser $SECRET GET /syncs/progress/broken
+is "$(jf .progress)" '"fixed"' "which then reads back"
 
 # --- configuration and data directory errors ---
 req KSS_DIR=/proc/kss-cannot GET /healthcheck
