@@ -20,7 +20,7 @@ usage(FILE *f)
 	    "\n"
 	    "KOReader progress-sync server. With no option it serves one CGI\n"
 	    "request, or FastCGI when standard input is a listening socket\n"
-	    "(spawn-fcgi, lighttpd bin-path, systemd socket activation).\n"
+	    "(spawn-fcgi, lighttpd bin-path) or systemd passes one (LISTEN_FDS).\n"
 	    "\n"
 	    "  --cgi             serve one CGI request, whatever stdin is\n"
 	    "  --fcgi            serve FastCGI on the socket on stdin\n"
@@ -43,6 +43,27 @@ stdin_is_listener(void)
 
 	return getpeername(STDIN_FILENO, (struct sockaddr *)&sa, &len) < 0 &&
 	    errno == ENOTCONN;
+}
+
+/* systemd socket activation (sd_listen_fds(3)): one socket passed as fd 3
+ * with LISTEN_PID naming us. Returns the fd, or -1 when not activated. */
+static int
+activated_fd(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char *end;
+	long n;
+
+	if (pid == NULL || fds == NULL)
+		return -1;
+	n = strtol(pid, &end, 10);
+	if (*end != '\0' || n != (long)getpid())
+		return -1;
+	if (strcmp(fds, "1") != 0) {
+		fprintf(stderr, "kss: LISTEN_FDS=%s: kss serves one socket\n", fds);
+		return -1;
+	}
+	return 3;
 }
 
 int
@@ -80,6 +101,8 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
+	if (mode == AUTO && (fd = activated_fd()) >= 0)
+		return kss_fcgi_run(fd);
 	if (mode == AUTO)
 		mode = stdin_is_listener() ? FCGI : CGI;
 	switch (mode) {

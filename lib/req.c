@@ -76,46 +76,34 @@ uri_path(const char *s, size_t *len)
 	return out;
 }
 
-/* The path below the mount point (RFC 3875 §4.1.5): PATH_INFO when the
- * server splits it off (a prefix such as /kosync/users/auth). Servers that
- * map kss at the root often leave PATH_INFO empty and put the whole path
- * in SCRIPT_NAME (nginx's fastcgi_params); failing both, the path of
- * REQUEST_URI. */
-static char *
-resolve_path(const struct kss_io *io, size_t *len)
-{
-	const char *v;
-
-	if (((v = param(io, "PATH_INFO")) != NULL && *v != '\0') ||
-	    ((v = param(io, "SCRIPT_NAME")) != NULL && *v != '\0')) {
-		*len = strlen(v);
-		return strdup(v);
-	}
-	if ((v = param(io, "REQUEST_URI")) != NULL)
-		return uri_path(v, len);
-	*len = 0;
-	return strdup("");
-}
-
-/* lighttpd mapping "/" splits at the first segment: /users/create comes
- * as SCRIPT_NAME=/users, PATH_INFO=/create. The joined path is what to
- * route when PATH_INFO alone finds nothing. */
-static char *
-joined_path(const struct kss_io *io, size_t *len)
+/* The request's paths (RFC 3875 §4.1.5, §4.1.13). PATH_INFO, when the
+ * server splits it off, is the path below kss's mount point. The full path
+ * is SCRIPT_NAME + PATH_INFO: servers that map kss at the root often leave
+ * PATH_INFO empty with the whole path in SCRIPT_NAME (nginx's
+ * fastcgi_params), or split it at the first segment (lighttpd's "/").
+ * Without either, the decoded path of REQUEST_URI. */
+static int
+resolve_paths(struct kss_req *r, const struct kss_io *io)
 {
 	const char *sn = param(io, "SCRIPT_NAME"), *pi = param(io, "PATH_INFO");
-	size_t a, b;
-	char *p;
+	size_t a = sn ? strlen(sn) : 0, b = pi ? strlen(pi) : 0;
+	const char *uri;
 
-	if (sn == NULL || *sn == '\0' || pi == NULL || *pi == '\0')
-		return NULL;
-	a = strlen(sn), b = strlen(pi);
-	if ((p = malloc(a + b + 1)) == NULL)
-		return NULL;
-	memcpy(p, sn, a);
-	memcpy(p + a, pi, b + 1);
-	*len = a + b;
-	return p;
+	if (b > 0) {
+		if ((r->path = strdup(pi)) == NULL)
+			return -1;
+		r->pathlen = b;
+	}
+	if (a + b == 0 && (uri = param(io, "REQUEST_URI")) != NULL) {
+		r->full = uri_path(uri, &r->fulllen);
+		return r->full == NULL ? -1 : 0;
+	}
+	if ((r->full = malloc(a + b + 1)) == NULL)
+		return -1;
+	memcpy(r->full, sn ? sn : "", a);
+	memcpy(r->full + a, pi ? pi : "", b + 1);
+	r->fulllen = a + b;
+	return 0;
 }
 
 /* CONTENT_LENGTH = 1*digit (RFC 3875 §4.1.2); absent or empty is no body.
@@ -169,9 +157,8 @@ kss_req_parse(struct kss_req *r, const struct kss_io *io)
 	r->accept = param(io, "HTTP_ACCEPT");
 	r->user = param(io, "HTTP_X_AUTH_USER");
 	r->key = param(io, "HTTP_X_AUTH_KEY");
-	if ((r->path = resolve_path(io, &r->pathlen)) == NULL)
+	if (resolve_paths(r, io) < 0)
 		return KSS_E_SERVER;
-	r->alt = joined_path(io, &r->altlen);
 	if (content_length(param(io, "CONTENT_LENGTH"), &len) < 0)
 		return KSS_E_JSON_PARSE;
 	if (len > KSS_BODY_MAX)
@@ -183,10 +170,10 @@ void
 kss_req_free(struct kss_req *r)
 {
 	free(r->path);
-	free(r->alt);
+	free(r->full);
 	json_decref(r->body);
 	r->path = NULL;
-	r->alt = NULL;
+	r->full = NULL;
 	r->body = NULL;
 }
 

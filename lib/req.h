@@ -22,10 +22,11 @@ enum kss_method {
 
 struct kss_req {
 	enum kss_method method;
-	char *path;		/* decoded, below the mount point; malloc'd */
-	size_t pathlen;		/* a decoded %00 may sit inside */
-	char *alt;		/* SCRIPT_NAME + PATH_INFO, or NULL; malloc'd */
-	size_t altlen;
+	char *path;		/* PATH_INFO, or NULL when empty; malloc'd */
+	size_t pathlen;
+	char *full;		/* SCRIPT_NAME + PATH_INFO, else the decoded
+				 * path of REQUEST_URI; malloc'd */
+	size_t fulllen;		/* a decoded %00 may sit inside */
 	const char *accept;	/* HTTP_ACCEPT, or NULL */
 	const char *user;	/* HTTP_X_AUTH_USER, or NULL */
 	const char *key;	/* HTTP_X_AUTH_KEY, or NULL */

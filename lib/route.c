@@ -79,3 +79,22 @@ kss_route_find(char *path, size_t len, enum kss_method method,
 	}
 	return allow[0] != '\0' ? KSS_E_METHOD : KSS_E_NOT_FOUND;
 }
+
+enum kss_err
+kss_route_tail(char *path, size_t len, enum kss_method method,
+    const struct kss_route **route, const char **arg, size_t *arglen,
+    char *allow, size_t allowsize)
+{
+	enum kss_err e;
+	size_t at;
+
+	for (at = 0; at < len; at++) {
+		if (path[at] != '/')
+			continue;
+		e = kss_route_find(path + at, len - at, method, route, arg,
+		    arglen, allow, allowsize);
+		if (e != KSS_E_NOT_FOUND)
+			return e;
+	}
+	return KSS_E_NOT_FOUND;
+}

@@ -24,4 +24,12 @@ enum kss_err kss_route_find(char *path, size_t len, enum kss_method method,
     const struct kss_route **route, const char **arg, size_t *arglen,
     char *allow, size_t allowsize);
 
+/* Routes a request's full path when its mount point is unknown: the
+ * longest tail of path that starts with '/' and is a known path decides,
+ * so kss answers under any prefix (/kosync/users/auth). KSS_E_NOT_FOUND
+ * when no tail is. Otherwise as kss_route_find(). */
+enum kss_err kss_route_tail(char *path, size_t len, enum kss_method method,
+    const struct kss_route **route, const char **arg, size_t *arglen,
+    char *allow, size_t allowsize);
+
 #endif

@@ -38,10 +38,14 @@ dispatch(const struct kss_io *io, struct kss_store *st, bool own_store,
 	    (e = kss_req_parse(req, io)) != KSS_OK ||
 	    (e = kss_req_accept(req->accept, cfg->strict_accept)) != KSS_OK)
 		return e;
-	e = kss_route_find(req->path, req->pathlen, req->method, &route,
-	    &c->arg, &c->arglen, resp->allow, sizeof(resp->allow));
-	if (e == KSS_E_NOT_FOUND && req->alt != NULL)
-		e = kss_route_find(req->alt, req->altlen, req->method, &route,
+	/* PATH_INFO is the server's own word on where kss is mounted; when
+	 * it says nothing that routes, the tail of the full path does. */
+	e = KSS_E_NOT_FOUND;
+	if (req->path != NULL)
+		e = kss_route_find(req->path, req->pathlen, req->method, &route,
+		    &c->arg, &c->arglen, resp->allow, sizeof(resp->allow));
+	if (e == KSS_E_NOT_FOUND)
+		e = kss_route_tail(req->full, req->fulllen, req->method, &route,
 		    &c->arg, &c->arglen, resp->allow, sizeof(resp->allow));
 	if (e != KSS_OK)
 		return e;

@@ -246,6 +246,12 @@ as alice $K SCRIPT_NAME=/syncs GET /progress/$DOC
 is "$STATUS $(jf .document)" "200 \"$DOC\"" "at the root split at the first segment (lighttpd \"/\")"
 as alice $K SCRIPT_NAME=/users POST /create '{"username":"split","password":"k"}'
 is "$STATUS" 201 "POST split the same way"
+env -i KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=alice HTTP_X_AUTH_KEY=$K \
+    SCRIPT_NAME=/kosync/syncs/progress/$DOC "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null
+parse_response "$TMP/r"
+is "$STATUS $(jf .document)" "200 \"$DOC\"" "under a prefix the server did not split off (Apache mod_proxy_fcgi)"
+req SCRIPT_NAME=/kosync GET /nope
+err_is 404 404 'Not found.' "an unknown path under a prefix is a JSON 404"
 env -i KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=alice \
     HTTP_X_AUTH_KEY=$K REQUEST_URI="/syncs/progress/my%20book%20(2).pdf?x=1" \
     "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null

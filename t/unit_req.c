@@ -75,14 +75,16 @@ bodies(void)
 	kss_req_free(&r);
 }
 
+/* The path a request routes by: "path|full" as kss_req_parse() gives. */
 static const char *
-path_of(const char *const *vars)
+paths_of(const char *const *vars)
 {
 	static char buf[256];
 	struct kss_req r;
 
 	parse(vars, NULL, &r);
-	snprintf(buf, sizeof(buf), "%s", r.path);
+	snprintf(buf, sizeof(buf), "%s|%s", r.path ? r.path : "(none)",
+	    r.full);
 	kss_req_free(&r);
 	return buf;
 }
@@ -90,14 +92,20 @@ path_of(const char *const *vars)
 static void
 paths(void)
 {
-	is_str(path_of((const char *[]){"SCRIPT_NAME=/kosync",
-	    "PATH_INFO=/users/auth", NULL}), "/users/auth", "PATH_INFO below a prefix");
-	is_str(path_of((const char *[]){"SCRIPT_NAME=/users/auth",
-	    "PATH_INFO=", NULL}), "/users/auth", "SCRIPT_NAME at the root");
-	is_str(path_of((const char *[]){"REQUEST_URI=/syncs/progress/a%2Fb?x=1",
-	    NULL}), "/syncs/progress/a/b", "REQUEST_URI decoded, query dropped");
-	is_str(path_of((const char *[]){"REQUEST_URI=/a%zz%4", NULL}), "/a%zz%4",
-	    "a bad escape stays as it is");
+	is_str(paths_of((const char *[]){"SCRIPT_NAME=/kosync",
+	    "PATH_INFO=/users/auth", NULL}), "/users/auth|/kosync/users/auth",
+	    "PATH_INFO below a prefix");
+	is_str(paths_of((const char *[]){"SCRIPT_NAME=/users/auth",
+	    "PATH_INFO=", NULL}), "(none)|/users/auth", "SCRIPT_NAME at the root");
+	is_str(paths_of((const char *[]){"SCRIPT_NAME=/users",
+	    "PATH_INFO=/create", NULL}), "/create|/users/create",
+	    "split at the first segment");
+	is_str(paths_of((const char *[]){"REQUEST_URI=/syncs/progress/a%2Fb?x=1",
+	    NULL}), "(none)|/syncs/progress/a/b",
+	    "REQUEST_URI decoded, query dropped");
+	is_str(paths_of((const char *[]){"REQUEST_URI=/a%zz%4", NULL}),
+	    "(none)|/a%zz%4", "a bad escape stays as it is");
+	is_str(paths_of((const char *[]){NULL}), "(none)|", "no path at all");
 }
 
 static void
@@ -193,10 +201,45 @@ routes(void)
 	    "/ is 404");
 }
 
+static enum kss_err
+tail(const char *p, enum kss_method m, char *arg)
+{
+	const struct kss_route *r;
+	const char *a;
+	size_t alen;
+	char path[128], allow[32];
+	enum kss_err e;
+
+	snprintf(path, sizeof(path), "%s", p);
+	e = kss_route_tail(path, strlen(path), m, &r, &a, &alen, allow, 32);
+	snprintf(arg, 64, "%.*s", (int)alen, a ? a : "");
+	return e;
+}
+
+static void
+tails(void)
+{
+	char arg[64];
+
+	is_int(tail("/kosync/users/auth", KSS_M_GET, arg), KSS_OK,
+	    "any prefix: /kosync/users/auth");
+	is_int(tail("/a/b/c/healthcheck/", KSS_M_GET, arg), KSS_OK,
+	    "a deep prefix");
+	is_int(tail("/kosync/syncs/progress/x/users/auth", KSS_M_GET, arg),
+	    KSS_OK, "the longest tail wins");
+	is_str(arg, "x/users/auth", "so an id may hold a route's path");
+	is_int(tail("/kosync/users/auth", KSS_M_PUT, arg), KSS_E_METHOD,
+	    "a wrong method under a prefix is 405");
+	is_int(tail("/kosync/nope", KSS_M_GET, arg), KSS_E_NOT_FOUND,
+	    "an unknown path under a prefix is 404");
+	is_int(tail("", KSS_M_GET, arg), KSS_E_NOT_FOUND, "empty is 404");
+}
+
 int
 main(void)
 {
 	bodies();
+	tails();
 	paths();
 	accept();
 	routes();
