@@ -1,0 +1,46 @@
+#!/bin/bash
+# End to end through lighttpd with examples/lighttpd.conf itself (only
+# paths and ports replaced): kss.fcgi under mod_fastcgi and kss.cgi under
+# mod_cgi, each at the root and under /kosync.
+. "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
+. "${T_SRCDIR:-$(dirname "$0")}/e2e.sh"
+
+command -v lighttpd >/dev/null || skip_all "lighttpd not installed"
+
+mkdir -p "$TMP/run"
+fport=$(free_port)
+cport=$(free_port)
+sed -e "s|^var.kss_libexec .*|var.kss_libexec = \"$LIBEXEC\"|" \
+    -e "s|^var.kss_dir .*|var.kss_dir = \"$DATA\"|" \
+    -e "s|^var.run_dir .*|var.run_dir = \"$TMP/run\"|" \
+    -e "s|^var.host .*|var.host = \"127.0.0.1\"|" \
+    -e "s|^var.fcgi_port .*|var.fcgi_port = $fport|" \
+    -e "s|^var.cgi_port .*|var.cgi_port = $cport|" \
+    "$EXAMPLES/lighttpd.conf" >"$TMP/lighttpd.conf"
+lighttpd -tt -f "$TMP/lighttpd.conf" >"$TMP/check" 2>&1
+ok $? "examples/lighttpd.conf passes lighttpd -tt $(cat "$TMP/check")"
+
+# In the foreground as our child; its first log line says it listens.
+mkfifo "$TMP/log"
+lighttpd -D -f "$TMP/lighttpd.conf" 2>"$TMP/log" &
+LPID=$!
+T_CLEANUP='kill $LPID 2>/dev/null; wait_gone $(procs_under "$TMP/")'
+exec 3<"$TMP/log"
+read -r line <&3
+like "$line" 'server started' "lighttpd started ($line)"
+
+scenario lighttpd-fcgi-root "http://127.0.0.1:$fport"
+scenario lighttpd-fcgi-prefix "http://127.0.0.1:$fport/kosync"
+scenario lighttpd-cgi-root "http://127.0.0.1:$cport"
+scenario lighttpd-cgi-prefix "http://127.0.0.1:$cport/kosync"
+
+kids=$(procs_under "$LIBEXEC/kss.fcgi")
+ok $([ -n "$kids" ]; echo $?) "lighttpd runs kss.fcgi processes ($(echo $kids))"
+kill -TERM $LPID
+wait $LPID
+is "$?" 0 "lighttpd stops cleanly"
+wait_gone $kids
+is "$(procs_under "$TMP/")" "" "nothing it started is left running"
+T_CLEANUP=
+ok $(grep -rq 'x-auth-key"' "$DATA"; [ $? -eq 1 ]; echo $?) "no raw key on disk"
+done_testing

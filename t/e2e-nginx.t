@@ -1,0 +1,144 @@
+#!/bin/bash
+# End to end through nginx over HTTPS with examples/nginx.conf itself
+# (only paths, ports and the certificate replaced), at the root and under
+# /kosync, with three backends on its unix socket:
+#   kss.fcgi started by spawn-fcgi (the spawn-fcgi line of the example),
+#   kss.cgi run by fcgiwrap,
+#   kss.fcgi socket-activated as examples/kss.socket + kss.service say,
+#   through systemd-socket-activate.
+. "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
+. "${T_SRCDIR:-$(dirname "$0")}/e2e.sh"
+
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || skip_all "nginx not installed"
+command -v openssl >/dev/null || skip_all "openssl not installed"
+PARAMS=/etc/nginx/fastcgi_params
+[ -f "$PARAMS" ] || skip_all "nginx's fastcgi_params not found"
+
+# A throwaway certificate for 127.0.0.1; curl trusts exactly it.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/key.pem" \
+    -out "$TMP/cert.pem" 2>/dev/null
+ok $? "a self-signed certificate"
+CURL_OPTS=(--cacert "$TMP/cert.pem")
+mkdir -p "$TMP/nginx-tmp"
+
+# start_nginx SOCKET: nginx with the example, its upstream on SOCKET.
+start_nginx() {
+	HPORT=$(free_port)
+	SPORT=$(free_port)
+	sed -e "s|listen 80;|listen 127.0.0.1:$HPORT;|" \
+	    -e "s|listen 443 ssl;|listen 127.0.0.1:$SPORT ssl;|" \
+	    -e "s|/etc/ssl/certs/sync.example.org.pem|$TMP/cert.pem|" \
+	    -e "s|/etc/ssl/private/sync.example.org.key|$TMP/key.pem|" \
+	    -e "s|unix:/run/kss/kss.sock|unix:$1|" \
+	    -e "s|/var/lib/kss|$DATA|" \
+	    -e "s|/usr/local/libexec/kss/kss.cgi|$LIBEXEC/kss.cgi|" \
+	    -e "s|include fastcgi_params;|include $PARAMS;|" \
+	    "$EXAMPLES/nginx.conf" >"$TMP/kss-nginx.conf"
+	{
+		[ "$(id -u)" -eq 0 ] && echo "user root root;"
+		echo "pid $TMP/nginx.pid; error_log $TMP/nginx-error.log;"
+		echo "events { worker_connections 64; }"
+		echo "http { access_log off;"
+		for t in client_body fastcgi proxy uwsgi scgi; do
+			echo "${t}_temp_path $TMP/nginx-tmp/$t;"
+		done
+		echo "include $TMP/kss-nginx.conf; }"
+	} >"$TMP/nginx.conf"
+	# Daemonized, nginx returns once it listens.
+	"$NGINX" -c "$TMP/nginx.conf" 2>"$TMP/nginx-start.log"
+	ok $? "nginx starts with examples/nginx.conf $(cat "$TMP/nginx-start.log")"
+	NPID=$(cat "$TMP/nginx.pid" 2>/dev/null)
+}
+
+stop_nginx() {
+	local all
+	all=$(procs_under "$TMP/nginx.conf")
+	kill -QUIT "$NPID"
+	wait_gone $all
+	is "$(procs_under "$TMP/nginx.conf")" "" "nginx stopped"
+}
+
+redirect_check() {
+	curl -s -o /dev/null -w '%{http_code} %{redirect_url}' \
+	    "http://127.0.0.1:$HPORT/healthcheck" >"$TMP/redir"
+	like "$(cat "$TMP/redir")" '^301 https://127\.0\.0\.1[:/].*healthcheck$' \
+	    "$1: plain HTTP is redirected to HTTPS"
+}
+
+T_CLEANUP='[ -n "${NPID:-}" ] && kill -QUIT $NPID 2>/dev/null; kill $(procs_under "$TMP/") 2>/dev/null; wait_gone $(procs_under "$TMP/")'
+
+# --- kss.fcgi under spawn-fcgi ---
+command -v spawn-fcgi >/dev/null || skip_all "spawn-fcgi not installed"
+SOCK=$TMP/kss.sock
+out=$(spawn-fcgi -s "$SOCK" -M 0660 -- "$LIBEXEC/kss.fcgi" 2>&1)
+KPID=$(printf '%s' "$out" | sed -n 's/.*PID: *\([0-9]*\).*/\1/p')
+ok $([ -n "$KPID" ]; echo $?) "spawn-fcgi starts kss.fcgi ($out)"
+start_nginx "$SOCK"
+redirect_check nginx-fcgi
+scenario nginx-fcgi-root "https://127.0.0.1:$SPORT"
+scenario nginx-fcgi-prefix "https://127.0.0.1:$SPORT/kosync"
+# The example's rate limit on /users/: a burst past it is refused.
+codes=$(for i in $(seq 40); do
+	curl -s -o /dev/null -w '%{http_code}\n' --cacert "$TMP/cert.pem" \
+	    -H "Accept: $ACCEPT" "https://127.0.0.1:$SPORT/users/auth"
+done | sort | uniq -c | tr -s ' \n' ' ')
+like "$codes" ' 429' "the limit on /users/ answers 429 to a burst ($codes)"
+stop_nginx
+kill -TERM "$KPID"
+wait_gone "$KPID"
+ok $(! kill -0 "$KPID" 2>/dev/null; echo $?) "kss.fcgi stopped"
+
+# --- kss.cgi under fcgiwrap ---
+if [ -x /usr/sbin/fcgiwrap ]; then
+	SOCK=$TMP/fcgiwrap.sock
+	out=$(spawn-fcgi -s "$SOCK" -M 0660 -- /usr/sbin/fcgiwrap 2>&1)
+	WPID=$(printf '%s' "$out" | sed -n 's/.*PID: *\([0-9]*\).*/\1/p')
+	ok $([ -n "$WPID" ]; echo $?) "spawn-fcgi starts fcgiwrap ($out)"
+	start_nginx "$SOCK"
+	scenario nginx-fcgiwrap-root "https://127.0.0.1:$SPORT"
+	scenario nginx-fcgiwrap-prefix "https://127.0.0.1:$SPORT/kosync"
+	stop_nginx
+	kill -TERM "$WPID"
+	wait_gone "$WPID"
+	ok $(! kill -0 "$WPID" 2>/dev/null; echo $?) "fcgiwrap stopped"
+else
+	skip "nginx + fcgiwrap" "fcgiwrap not installed"
+fi
+
+# --- kss.fcgi socket-activated, as the systemd units say ---
+SSA=$(command -v systemd-socket-activate || true)
+if [ -n "$SSA" ]; then
+	listen=$(sed -n 's/^ListenStream=//p' "$EXAMPLES/kss.socket")
+	exe=$(sed -n 's/^ExecStart=//p' "$EXAMPLES/kss.service")
+	is "$listen $exe" "/run/kss/kss.sock /usr/local/libexec/kss/kss.fcgi" \
+	    "the units name the socket and program the docs do"
+	SOCK=$TMP/activated.sock
+	envs=()
+	while read -r e; do
+		envs+=(-E "${e//\/var\/lib\/kss/$DATA}")
+	done < <(sed -n 's/^Environment=//p' "$EXAMPLES/kss.service")
+	mkfifo "$TMP/ssa-log"
+	"$SSA" -l "$SOCK" "${envs[@]}" "${exe//\/usr\/local\/libexec\/kss/$LIBEXEC}" \
+	    2>"$TMP/ssa-log" &
+	APID=$!
+	exec 4<"$TMP/ssa-log"
+	read -r line <&4
+	like "$line" "^Listening on $SOCK" "systemd-socket-activate listens ($line)"
+	start_nginx "$SOCK"
+	scenario nginx-activated-root "https://127.0.0.1:$SPORT"
+	scenario nginx-activated-prefix "https://127.0.0.1:$SPORT/kosync"
+	like "$(cat /proc/$APID/cmdline | tr '\0' ' ')" 'kss.fcgi' \
+	    "the activated process is kss.fcgi itself"
+	stop_nginx
+	kill -TERM "$APID"
+	wait "$APID"
+	is "$?" 0 "socket-activated kss.fcgi stops cleanly on SIGTERM"
+else
+	skip "socket activation" "systemd-socket-activate not installed"
+fi
+
+is "$(procs_under "$TMP/")" "" "nothing the test started is left running"
+T_CLEANUP=
+done_testing
