@@ -114,6 +114,15 @@ if [ -n "$SSA" ]; then
 	exe=$(sed -n 's/^ExecStart=//p' "$EXAMPLES/kss.service")
 	is "$listen $exe" "/run/kss/kss.sock /usr/local/libexec/kss/kss.fcgi" \
 	    "the units name the socket and program the docs do"
+	if command -v systemd-analyze >/dev/null; then
+		mkdir "$TMP/units"
+		cp "$EXAMPLES/kss.socket" "$TMP/units/"
+		sed "s|^ExecStart=.*|ExecStart=$LIBEXEC/kss.fcgi|" \
+		    "$EXAMPLES/kss.service" >"$TMP/units/kss.service"
+		report=$(cd "$TMP/units" && timeout 60 systemd-analyze verify \
+		    --man=no kss.socket kss.service 2>&1)
+		is "$report" "" "systemd-analyze verify finds nothing to say of the units"
+	fi
 	SOCK=$TMP/activated.sock
 	envs=()
 	while read -r e; do
