@@ -77,7 +77,7 @@ respond(struct kss_response *resp, enum kss_err e, struct kss_ctx *c)
 	resp->body = body == NULL ? NULL : kss_json_dump(body, &resp->len);
 	json_decref(body);
 	if (resp->body == NULL) {
-		/* Out of memory: a fixed answer needs no allocation. */
+		/* Out of memory: a fixed answer, the smallest allocation. */
 		static const char oom[] =
 		    "{\"code\":2000,\"message\":\"Unknown server error.\"}";
 
