@@ -15,7 +15,7 @@ static int tap_n, tap_failed;
 #define is_str(got, want, ...) \
 	tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 
-static int
+static inline int
 tap_vok(int pass, const char *file, int line, const char *fmt, va_list ap)
 {
 	printf("%sok %d - ", pass ? "" : "not ", ++tap_n);
@@ -28,7 +28,7 @@ tap_vok(int pass, const char *file, int line, const char *fmt, va_list ap)
 	return pass;
 }
 
-static int __attribute__((format(printf, 4, 5)))
+static inline int __attribute__((format(printf, 4, 5)))
 tap_check(int pass, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -39,7 +39,7 @@ tap_check(int pass, const char *file, int line, const char *fmt, ...)
 	return pass;
 }
 
-static int __attribute__((format(printf, 5, 6)))
+static inline int __attribute__((format(printf, 5, 6)))
 tap_is_int(long long got, long long want, const char *file, int line,
     const char *fmt, ...)
 {
@@ -54,7 +54,7 @@ tap_is_int(long long got, long long want, const char *file, int line,
 	return pass;
 }
 
-static int __attribute__((format(printf, 5, 6)))
+static inline int __attribute__((format(printf, 5, 6)))
 tap_is_str(const char *got, const char *want, const char *file, int line,
     const char *fmt, ...)
 {
@@ -70,7 +70,7 @@ tap_is_str(const char *got, const char *want, const char *file, int line,
 }
 
 /* Prints the plan; returns the exit status. */
-static int
+static inline int
 tap_done(void)
 {
 	printf("1..%d\n", tap_n);
