@@ -3,6 +3,7 @@
 #ifndef KSS_FAKEIO_H
 #define KSS_FAKEIO_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "kss.h"
@@ -14,7 +15,7 @@ struct fake {
 	char lastlog[512];
 };
 
-static const char *
+static inline const char *
 fake_get(void *ctx, const char *name)
 {
 	struct fake *f = ctx;
@@ -27,7 +28,7 @@ fake_get(void *ctx, const char *name)
 	return NULL;
 }
 
-static long
+static inline long
 fake_read(void *ctx, char *buf, size_t len)
 {
 	struct fake *f = ctx;
@@ -38,7 +39,7 @@ fake_read(void *ctx, char *buf, size_t len)
 	return (long)n;
 }
 
-static void
+static inline void
 fake_log(void *ctx, const char *line)
 {
 	struct fake *f = ctx;
@@ -46,16 +47,24 @@ fake_log(void *ctx, const char *line)
 	snprintf(f->lastlog, sizeof(f->lastlog), "%s", line);
 }
 
-static struct kss_io
-fake_io(struct fake *f, const char *const *vars, const char *body)
+/* An io over vars and body[0..len), which may hold NUL bytes. */
+static inline struct kss_io
+fake_io_n(struct fake *f, const char *const *vars, const char *body,
+    size_t len)
 {
 	struct kss_io io = {{fake_get, f}, fake_read, f, {fake_log, f}};
 
 	memset(f, 0, sizeof(*f));
 	f->vars = vars;
 	f->body = body ? body : "";
-	f->len = strlen(f->body);
+	f->len = body ? len : 0;
 	return io;
+}
+
+static inline struct kss_io
+fake_io(struct fake *f, const char *const *vars, const char *body)
+{
+	return fake_io_n(f, vars, body, body ? strlen(body) : 0);
 }
 
 #endif

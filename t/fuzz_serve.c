@@ -9,47 +9,11 @@
 #include <string.h>
 
 #include "auth.h"
+#include "fakeio.h"
 #include "kss.h"
 #include "store.h"
 
 #define MAX_VARS 32
-
-struct input {
-	char *vars[MAX_VARS + 1];
-	const char *body;
-	size_t len, off;
-};
-
-static const char *
-get(void *ctx, const char *name)
-{
-	struct input *in = ctx;
-	size_t n = strlen(name), i;
-
-	for (i = 0; in->vars[i] != NULL; i++) {
-		if (strncmp(in->vars[i], name, n) == 0 && in->vars[i][n] == '=')
-			return in->vars[i] + n + 1;
-	}
-	return NULL;
-}
-
-static long
-rd(void *ctx, char *buf, size_t len)
-{
-	struct input *in = ctx;
-	size_t n = in->len - in->off < len ? in->len - in->off : len;
-
-	memcpy(buf, in->body + in->off, n);
-	in->off += n;
-	return (long)n;
-}
-
-static void
-nolog(void *ctx, const char *line)
-{
-	(void)ctx;
-	(void)line;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,9 +23,10 @@ static char *hash;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in;
-	struct kss_io io = {{get, &in}, rd, &in, {nolog, NULL}};
+	const char *vars[MAX_VARS + 1];
 	struct kss_response resp;
+	struct kss_io io;
+	struct fake f;
 	struct kss_store st;
 	char *text, *line, *next;
 	size_t nvars = 0;
@@ -70,10 +35,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	memset(&in, 0, sizeof(in));
 	/* The first match wins: a cheap KDF whatever the input says, and a
 	 * data folder the memory store never opens. */
-	in.vars[nvars++] = (char *)"KSS_HASH_COST=1";
+	vars[nvars++] = "KSS_HASH_COST=1";
 	/* Variables up to the first empty line; the rest is the body. */
 	for (line = text; line < text + size; line = next) {
 		next = memchr(line, '\n', (size_t)(text + size - line));
@@ -83,12 +47,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (*line == '\0')
 			break;
 		if (nvars < MAX_VARS - 1 && strchr(line, '=') != NULL)
-			in.vars[nvars++] = line;
+			vars[nvars++] = line;
 	}
-	in.vars[nvars++] = (char *)"KSS_DIR=/nonexistent";
-	in.vars[nvars] = NULL;
-	in.body = line < text + size ? line : "";
-	in.len = line < text + size ? (size_t)(text + size - line) : 0;
+	vars[nvars++] = "KSS_DIR=/nonexistent";
+	vars[nvars] = NULL;
+	io = line < text + size ? fake_io_n(&f, vars, line,
+	    (size_t)(text + size - line)) : fake_io(&f, vars, NULL);
 
 	if (hash == NULL && kss_auth_hash("k", 1, &hash) != KSS_OK)
 		abort();
