@@ -10,6 +10,7 @@
 
 #include <fcgiapp.h>
 
+#include "authcache.h"
 #include "kss.h"
 #include "transport.h"
 
@@ -71,13 +72,14 @@ catch_signals(void)
 }
 
 static void
-answer(FCGX_Request *req)
+answer(FCGX_Request *req, struct kss_authcache *cache)
 {
 	struct kss_io io = {
 		.params = {param_get, req},
 		.read = body_read,
 		.read_ctx = req,
 		.log = {err_write, req},
+		.authcache = cache,
 	};
 	struct kss_response resp;
 	char head[256];
@@ -94,19 +96,25 @@ answer(FCGX_Request *req)
 int
 kss_fcgi_run(int fd)
 {
+	struct kss_authcache *cache;
 	FCGX_Request req;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, fd, 0) != 0) {
 		fprintf(stderr, "kss: cannot start FastCGI\n");
 		return 1;
 	}
+	/* The loop's state: keys it has verified, so that steady traffic
+	 * skips the KDF. Without one (no memory, no randomness) every
+	 * request verifies, which is slower, not wrong. */
+	cache = kss_authcache_new();
 	catch_signals();
 	/* A signal that lands while a request is served ends the loop once
 	 * it is answered; one that lands in accept() interrupts it. */
 	while (!stopping && FCGX_Accept_r(&req) >= 0) {
-		answer(&req);
+		answer(&req, cache);
 		FCGX_Finish_r(&req);
 	}
 	FCGX_Free(&req, 1);
+	kss_authcache_free(cache);
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "err.h"
 
+struct kss_authcache;
 struct kss_config;
 struct kss_log;
 struct kss_req;
@@ -17,6 +18,7 @@ struct kss_ctx {
 	const struct kss_log *log;
 	const struct kss_req *req;
 	struct kss_store *store;
+	struct kss_authcache *authcache;	/* or NULL */
 	const char *arg;	/* the route's :document, when it has one */
 	size_t arglen;
 	json_t *out;		/* set with status by a handler that succeeds */

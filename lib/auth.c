@@ -3,8 +3,10 @@
 #include <crypt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
+#include "authcache.h"
 #include "log.h"
 #include "store.h"
 #include "valid.h"
@@ -85,9 +87,11 @@ upgrade(struct kss_store *st, const char *user, const char *key, int cost,
 
 enum kss_err
 kss_auth_user(struct kss_store *st, const char *user, const char *key,
-    int cost, const struct kss_log *log, struct kss_secret *out)
+    int cost, const struct kss_log *log, struct kss_authcache *cache,
+    struct kss_secret *out)
 {
 	struct kss_secret s = {NULL, false};
+	time_t now = time(NULL);
 	enum kss_err e;
 
 	if (user == NULL || key == NULL || *key == '\0' ||
@@ -95,12 +99,18 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 		return KSS_E_UNAUTHORIZED;
 	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK)
 		return e;
-	if (!kss_auth_verify(&s, key)) {
-		kss_secret_free(&s);
-		return KSS_E_UNAUTHORIZED;
+	/* The secret is read afresh every time: a changed credential has a
+	 * new hash, which no cache entry matches. */
+	if (!(s.hashed && kss_authcache_hit(cache, user, s.value, key, now))) {
+		if (!kss_auth_verify(&s, key)) {
+			kss_secret_free(&s);
+			return KSS_E_UNAUTHORIZED;
+		}
+		if (!s.hashed)
+			upgrade(st, user, key, cost, log, &s);
+		if (s.hashed)
+			kss_authcache_put(cache, user, s.value, key, now);
 	}
-	if (!s.hashed)
-		upgrade(st, user, key, cost, log, &s);
 	if (out != NULL)
 		*out = s;
 	else

@@ -7,6 +7,7 @@
 
 #include "err.h"
 
+struct kss_authcache;
 struct kss_log;
 struct kss_secret;
 struct kss_store;
@@ -23,10 +24,11 @@ bool kss_auth_verify(const struct kss_secret *s, const char *key);
 /* Authenticates user and key against st. KSS_OK when they match; a
  * legacy raw key is then rewritten hashed at cost (best effort, logged).
  * KSS_E_NO_ACCOUNT when a well-formed user does not exist; otherwise
- * KSS_E_UNAUTHORIZED or KSS_E_SERVER. When s is not NULL it receives the
- * secret the key matched (caller frees). */
+ * KSS_E_UNAUTHORIZED or KSS_E_SERVER. A match found in cache (may be
+ * NULL) skips the KDF, and a new one is added to it. When s is not NULL
+ * it receives the secret the key matched (caller frees). */
 enum kss_err kss_auth_user(struct kss_store *st, const char *user,
     const char *key, int cost, const struct kss_log *log,
-    struct kss_secret *s);
+    struct kss_authcache *cache, struct kss_secret *s);
 
 #endif

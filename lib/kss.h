@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "log.h"
 
+struct kss_authcache;
 struct kss_store;
 
 struct kss_io {
@@ -17,6 +18,8 @@ struct kss_io {
 	long (*read)(void *ctx, char *buf, size_t len);
 	void *read_ctx;
 	struct kss_log log;		/* the web server's error log */
+	/* Keys verified by this process (FastCGI), or NULL (CGI). */
+	struct kss_authcache *authcache;
 };
 
 struct kss_response {

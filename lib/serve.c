@@ -102,6 +102,7 @@ serve(const struct kss_io *io, struct kss_store *st, bool own_store,
 	c.cfg = &cfg;
 	c.req = &req;
 	c.log = &io->log;
+	c.authcache = io->authcache;
 	e = dispatch(io, st, own_store, &cfg, &req, &c, resp);
 	respond(resp, e, &c);
 	kss_req_free(&req);

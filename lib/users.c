@@ -28,7 +28,7 @@ enum kss_err
 kss_authenticate(struct kss_ctx *c, struct kss_secret *s)
 {
 	enum kss_err e = kss_auth_user(c->store, c->req->user, c->req->key,
-	    c->cfg->hash_cost, c->log, s);
+	    c->cfg->hash_cost, c->log, c->authcache, s);
 
 	/* Only DELETE /users/me tells a missing account apart. */
 	return e == KSS_E_NO_ACCOUNT ? KSS_E_UNAUTHORIZED : e;
@@ -86,7 +86,7 @@ kss_h_delete(struct kss_ctx *c)
 	/* A retry after a lost answer finds no account: 404/2006, not 401
 	 * (protocol.md §4.6). */
 	e = kss_auth_user(c->store, c->req->user, c->req->key,
-	    c->cfg->hash_cost, c->log, NULL);
+	    c->cfg->hash_cost, c->log, c->authcache, NULL);
 	if (e == KSS_OK)
 		e = c->store->ops->user_delete(c->store->h, c->req->user);
 	if (e != KSS_OK)

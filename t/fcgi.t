@@ -50,6 +50,24 @@ as fc k PUT /syncs/progress '{"document":"d","progress":"p","percentage":0.3188,
 is "$STATUS" 200 "push"
 as fc k GET /syncs/progress/d
 is "$(jf '[.progress,.percentage]')" '["p",0.3188]' "pull"
+# The process remembers verified keys; a key changed behind its back (by
+# another process) must still be refused at once.
+as fc k GET /users/auth
+as fc k GET /users/auth
+is "$STATUS" 200 "login twice in one process"
+RUN=("$KSS_BIN")
+as fc k PUT /users/password '{"password":"k2"}'
+is "$STATUS" 200 "the key changed by another process (CGI)"
+RUN=(cgi-fcgi -bind -connect "$SOCK")
+as fc k GET /users/auth
+err_is 401 2001 'Unauthorized' "the FastCGI process refuses the old key at once"
+as fc k2 GET /users/auth
+is "$STATUS" 200 "and takes the new one"
+as fc k2 PUT /users/password '{"password":"k"}'
+as fc k2 GET /users/auth
+is "$STATUS" 401 "changed back through FastCGI: k2 refused"
+as fc k GET /users/auth
+is "$STATUS" 200 "k works again"
 req GET /nope
 err_is 404 404 'Not found.' "404"
 req POST /users/create '{"username":'

@@ -1,0 +1,52 @@
+/* Unit tests: the FastCGI process's cache of verified keys. */
+#include "config.h"
+
+#include <string.h>
+
+#include "authcache.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	struct kss_authcache *c = kss_authcache_new(), *other;
+	const char *h = "$y$j9T$salt$hash", *h2 = "$y$j9T$salt2$hash2";
+	char name[16];
+	time_t t = 1000000;
+	int i;
+
+	ok(c != NULL, "a cache");
+	ok(!kss_authcache_hit(c, "u", h, "k", t), "empty: miss");
+	kss_authcache_put(c, "u", h, "k", t);
+	ok(kss_authcache_hit(c, "u", h, "k", t + 1), "put, then hit");
+	ok(!kss_authcache_hit(c, "u", h, "K", t + 1), "another key misses");
+	ok(!kss_authcache_hit(c, "v", h, "k", t + 1), "another user misses");
+	ok(!kss_authcache_hit(c, "u", h2, "k", t + 1),
+	    "a changed credential (new hash) misses");
+	ok(!kss_authcache_hit(c, "uk", "", "", t + 1) &&
+	    !kss_authcache_hit(c, "u", "$y$j9T$salt$hashk", "", t + 1),
+	    "the three strings cannot shift into each other");
+	ok(kss_authcache_hit(c, "u", h, "k", t + KSS_AUTHCACHE_TTL - 1),
+	    "still fresh just before the TTL");
+	ok(!kss_authcache_hit(c, "u", h, "k", t + KSS_AUTHCACHE_TTL),
+	    "stale at the TTL");
+	ok(!kss_authcache_hit(c, "u", h, "k", t - 1),
+	    "stale when the clock went back");
+	other = kss_authcache_new();
+	ok(!kss_authcache_hit(other, "u", h, "k", t + 1),
+	    "another process's cache (salt) knows nothing");
+	kss_authcache_free(other);
+
+	/* Filling it evicts the oldest, never fails. */
+	for (i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "user%d", i);
+		kss_authcache_put(c, name, h, "k", t + 2 + i);
+	}
+	ok(kss_authcache_hit(c, "user199", h, "k", t + 202), "the newest stays");
+	ok(!kss_authcache_hit(c, "user0", h, "k", t + 202), "the oldest went");
+	ok(!kss_authcache_hit(NULL, "u", h, "k", t), "no cache: miss");
+	kss_authcache_put(NULL, "u", h, "k", t);
+	ok(1, "no cache: put is a no-op");
+	kss_authcache_free(c);
+	return tap_done();
+}
