@@ -1,13 +1,16 @@
 #include "config.h"
 
+#include <crypt.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/types.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/types.h>
 
+#include "auth.h"
 #include "authcache.h"
 #include "sha256.h"
+#include "valid.h"
 
 #define ENTRIES 64	/* users a process serves at once, with room */
 
@@ -50,11 +53,13 @@ static bool
 digest(const struct kss_authcache *c, const char *user, const char *stored,
     const char *key, uint8_t out[KSS_SHA256_LEN])
 {
-	uint8_t buf[32 + 4096 + 512 + 4096];
+	uint8_t buf[sizeof(c->salt) + (KSS_NAME_MAX + 1) + CRYPT_OUTPUT_SIZE +
+	    (KSS_KEY_MAX + 1)];
 	size_t lu = strlen(user) + 1, ls = strlen(stored) + 1;
 	size_t lk = strlen(key) + 1, n = sizeof(c->salt);
 
-	if (lu > 4096 || ls > 512 || lk > 4096)
+	if (lu > KSS_NAME_MAX + 1 || ls > CRYPT_OUTPUT_SIZE ||
+	    lk > KSS_KEY_MAX + 1)
 		return false;
 	memcpy(buf, c->salt, n);
 	memcpy(buf + n, user, lu);

@@ -70,10 +70,12 @@ kss_route_find(char *path, size_t len, enum kss_method method,
 			continue;
 		}
 		*route = &routes[i];
-		if (routes[i].path[strlen(routes[i].path) - 1] == '/') {
-			*arg = path + strlen(routes[i].path);
+		if (n > 0) {	/* matches() found a :document */
+			size_t at = strlen(routes[i].path);
+
+			*arg = path + at;
 			*arglen = n;
-			path[strlen(routes[i].path) + n] = '\0';
+			path[at + n] = '\0';
 		}
 		return KSS_OK;
 	}
