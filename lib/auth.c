@@ -63,6 +63,27 @@ kss_auth_verify(const struct kss_secret *s, const char *key)
 	return ok;
 }
 
+/* Spends what checking key against a real hash of cost costs: one
+ * yescrypt run on a fixed setting. An unknown user or a legacy raw key
+ * that does not match then answers no sooner than a wrong key for a
+ * hashed account, so the time of a 401 does not tell which names exist
+ * (DESIGN.md §3). */
+static void
+spend_kdf(const char *key, int cost)
+{
+	static const char entropy[16] = "kss:no-such-user";
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd;
+
+	if (crypt_gensalt_rn("$y$", (unsigned long)cost, entropy,
+	    sizeof(entropy), setting, sizeof(setting)) == NULL ||
+	    (cd = calloc(1, sizeof(*cd))) == NULL)
+		return;
+	crypt_rn(key, setting, cd, sizeof(*cd));
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+}
+
 /* The original kss stored keys as received; the first good login
  * replaces one with its hash (DESIGN.md §3). */
 static void
@@ -97,12 +118,17 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 	if (user == NULL || key == NULL || *key == '\0' ||
 	    strlen(key) > KSS_KEY_MAX || !kss_valid_name(user, strlen(user)))
 		return KSS_E_UNAUTHORIZED;
-	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK)
+	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK) {
+		if (e == KSS_E_NO_ACCOUNT)
+			spend_kdf(key, cost);
 		return e;
+	}
 	/* The secret is read afresh every time: a changed credential has a
 	 * new hash, which no cache entry matches. */
 	if (!(s.hashed && kss_authcache_hit(cache, user, s.value, key, now))) {
 		if (!kss_auth_verify(&s, key)) {
+			if (!s.hashed)
+				spend_kdf(key, cost);
 			kss_secret_free(&s);
 			return KSS_E_UNAUTHORIZED;
 		}
