@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,25 @@
 #include "kss.h"
 #include "transport.h"
 
+/* Whether name is a setting, which may also come from the process
+ * environment (lighttpd's bin-environment, systemd's Environment=). The
+ * rest describes the request, and only the request may say it: a stray
+ * REQUEST_METHOD or PATH_INFO in the environment must not fill in for a
+ * param the web server did not send. */
+static bool
+setting(const char *name)
+{
+	return strncmp(name, "KSS_", 4) == 0 || strcmp(name, "HOME") == 0 ||
+	    strcmp(name, "XDG_DATA_HOME") == 0;
+}
+
 static const char *
 param_get(void *ctx, const char *name)
 {
 	FCGX_Request *req = ctx;
 	const char *v = FCGX_GetParam(name, req->envp);
 
-	/* Settings may also live in the process environment (lighttpd's
-	 * bin-environment, systemd's Environment=); request data never. */
-	if (v == NULL && strncmp(name, "HTTP_", 5) != 0)
+	if (v == NULL && setting(name))
 		v = getenv(name);
 	return v;
 }
