@@ -90,6 +90,11 @@ kss_route_tail(char *path, size_t len, enum kss_method method,
 	enum kss_err e;
 	size_t at;
 
+	/* Set even when no tail routes (a path without '/'). */
+	*route = NULL;
+	*arg = NULL;
+	*arglen = 0;
+	allow[0] = '\0';
 	for (at = 0; at < len; at++) {
 		if (path[at] != '/')
 			continue;
