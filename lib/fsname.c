@@ -11,17 +11,17 @@ static const char suffix[] = ".json";
 #define NAME_LIMIT 255	/* NAME_MAX of Linux file systems */
 
 static bool
-plain(unsigned char c)
+plain(unsigned char c, bool fold)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	return (c >= 'a' && c <= 'z') || (!fold && c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
 /* Whether byte i of the name is written as it is. */
 static bool
-kept(const char *name, size_t i, bool is_auth)
+kept(const char *name, size_t i, bool is_auth, bool fold)
 {
-	return plain((unsigned char)name[i]) && !(is_auth && i == 0);
+	return plain((unsigned char)name[i], fold) && !(is_auth && i == 0);
 }
 
 static void
@@ -41,7 +41,7 @@ digest_name(const char *name, size_t len, char *out)
 
 char *
 kss_fsname(const char *name, size_t len, enum kss_fsname_kind kind,
-    char out[KSS_FSNAME_SIZE])
+    bool fold, char out[KSS_FSNAME_SIZE])
 {
 	size_t i, o = 0;
 	size_t room = NAME_LIMIT - (kind == KSS_FSNAME_DOC ? strlen(suffix) : 0);
@@ -49,7 +49,7 @@ kss_fsname(const char *name, size_t len, enum kss_fsname_kind kind,
 	    memcmp(name, "auth", 4) == 0;
 
 	for (i = 0; i < len; i++)
-		o += kept(name, i, is_auth) ? 1 : 3;
+		o += kept(name, i, is_auth, fold) ? 1 : 3;
 	if (o > room) {
 		digest_name(name, len, out);
 		o = strlen(out);
@@ -57,7 +57,7 @@ kss_fsname(const char *name, size_t len, enum kss_fsname_kind kind,
 		for (i = 0, o = 0; i < len; i++) {
 			unsigned char c = (unsigned char)name[i];
 
-			if (kept(name, i, is_auth)) {
+			if (kept(name, i, is_auth, fold)) {
 				out[o++] = (char)c;
 			} else {
 				out[o++] = '%';

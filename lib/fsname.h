@@ -2,6 +2,7 @@
 #ifndef KSS_FSNAME_H
 #define KSS_FSNAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Room for any name kss_fsname() makes, suffix and NUL included. */
@@ -19,8 +20,14 @@ enum kss_fsname_kind {
  * written %61uth so it cannot meet auth.json. When the result would pass
  * NAME_MAX, it is '=' and the SHA-256 of the name in hex instead; '='
  * never appears in an encoded name, so the two forms cannot collide.
+ *
+ * With fold (a file system that ignores letter case), capital letters
+ * become %XX too: the only capitals left are the hex digits of escapes,
+ * which are always capitals, so no two names differ by case alone and
+ * none folds onto auth.json.
+ *
  * name must not be empty (kss_valid_name() holds). Returns out. */
 char *kss_fsname(const char *name, size_t len, enum kss_fsname_kind kind,
-    char out[KSS_FSNAME_SIZE]);
+    bool fold, char out[KSS_FSNAME_SIZE]);
 
 #endif
