@@ -28,15 +28,21 @@ struct kss_store_ops {
 	 * KSS_E_UNAUTHORIZED when it changed, KSS_E_NO_ACCOUNT when gone. */
 	enum kss_err (*secret_swap)(void *h, const char *user,
 	    const struct kss_secret *old, const char *hash);
-	/* Removes the user and all its documents; KSS_E_NO_ACCOUNT. */
-	enum kss_err (*user_delete)(void *h, const char *user);
+	/* Removes the user and all its documents, if its secret still is
+	 * who (the one the caller verified); KSS_E_NO_ACCOUNT when gone,
+	 * KSS_E_UNAUTHORIZED when the secret changed. */
+	enum kss_err (*user_delete)(void *h, const char *user,
+	    const struct kss_secret *who);
 	/* Reads a document record; *rec is NULL when there is none. */
 	enum kss_err (*doc_get)(void *h, const char *user, const char *doc,
 	    json_t **rec);
 	/* Merges rec's members into the stored record (members rec lacks
-	 * keep their stored value); KSS_E_NO_ACCOUNT when the user is gone. */
-	enum kss_err (*doc_put)(void *h, const char *user, const char *doc,
-	    const json_t *rec);
+	 * keep their stored value), if user's secret still is who: a push
+	 * lands in the account it was verified against, never in one
+	 * deleted and registered anew meanwhile. KSS_E_NO_ACCOUNT when the
+	 * user is gone, KSS_E_UNAUTHORIZED when the secret changed. */
+	enum kss_err (*doc_put)(void *h, const char *user,
+	    const struct kss_secret *who, const char *doc, const json_t *rec);
 	void (*close)(void *h);
 };
 

@@ -1,13 +1,31 @@
 /* The file store: the original kss's layout (DESIGN.md §3).
  *
+ *   KSS_DIR/.kss-layout            how names are encoded here (below)
  *   KSS_DIR/<user>/auth.json       credential
  *   KSS_DIR/<user>/<document>.json progress record
+ *   KSS_DIR/<user>/.lock           taken for every read-modify-write
  *
  * Every name passes through kss_fsname(); every file is opened relative to
  * the root's or the user's directory fd with O_NOFOLLOW. Writers replace a
- * file by rename, so a reader without a lock always sees a whole file;
- * read-modify-write holds flock() on the user's directory. Our own
- * temporary names start with '.', which no encoded name does. */
+ * file by rename, so a reader without a lock always sees a whole file.
+ * Our own names start with '.', which no encoded name does.
+ *
+ * Whatever reads a file checks the real name stored inside it (auth.json's
+ * x-auth-user, a record's document) when there is one: a digest name or a
+ * file system that ignores letter case can make two names meet, and a
+ * record for another name is no record for this one.
+ *
+ * Letter case: on vfat/exFAT, SMB shares or case-insensitive APFS, "Alice"
+ * and "alice" are one folder and a document "AUTH" is auth.json. When the
+ * store opens, .kss-layout says which encoding this folder uses; the first
+ * open creates it, probing whether the file system tells case apart, and
+ * a folder once marked "casefold" stays so wherever it is copied. In that
+ * layout capitals are escaped (kss_fsname(), fold); a folder of the
+ * original kss (capitals kept) is still found, verified by its real name.
+ *
+ * Locks are POSIX record locks on a file opened for writing: Linux NFS
+ * turns flock() into such a lock, which a read-only fd (a directory's)
+ * cannot take, so a lock on the directory itself fails there. */
 #include "config.h"
 
 #include <dirent.h>
@@ -16,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,12 +45,23 @@
 #include "store.h"
 
 #define AUTH_FILE "auth.json"
+#define LOCK_FILE ".lock"
+#define LAYOUT_FILE ".kss-layout"
+#define LAYOUT_PROBE ".KSS-LAYOUT"	/* LAYOUT_FILE in other letters */
 #define KEY_RAW "x-auth-key"		/* the original kss: the key itself */
 #define KEY_HASH "x-auth-key-hash"	/* kss: crypt(3) of the key */
 #define KEY_USER "x-auth-user"
+#define FILE_MAX (1024 * 1024)		/* no record kss writes comes near */
+
+enum layout {
+	LAYOUT_PLAIN,		/* the original kss's names */
+	LAYOUT_FOLD,		/* capitals escaped too */
+	LAYOUT_UNKNOWN,		/* could not tell: reads only */
+};
 
 struct fstore {
 	int root;
+	enum layout layout;
 	const struct kss_log *log;
 };
 
@@ -71,22 +99,94 @@ open_dir_at(int at, const char *name)
 	return openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
+/* Reads all of the regular file name in dir (at most FILE_MAX bytes) into
+ * a malloc'd buffer. -1 with errno on failure: ENOENT when missing, EFBIG
+ * when too large, EINVAL when not a regular file, else the I/O error. */
+static int
+read_file(int dir, const char *name, char **buf, size_t *len)
+{
+	struct stat st;
+	size_t n = 0, size;
+	ssize_t r;
+	char *b = NULL;
+	int fd, saved;
+
+	*buf = NULL;
+	/* O_NONBLOCK: a FIFO planted under a record's name must not hang
+	 * the open; it changes nothing for a regular file. */
+	if ((fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto err;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto err;
+	}
+	if (st.st_size > FILE_MAX) {
+		errno = EFBIG;
+		goto err;
+	}
+	/* One byte more than the size, so one read() sees the end. */
+	size = (size_t)st.st_size + 1;
+	if ((b = malloc(size)) == NULL)
+		goto err;
+	for (;;) {
+		if ((r = read(fd, b + n, size - n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == size) {	/* it grew: not a file we wrote */
+			errno = EFBIG;
+			goto err;
+		}
+	}
+	close(fd);
+	*buf = b;
+	*len = n;
+	return 0;
+err:
+	saved = errno;
+	free(b);
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 /* Reads the JSON file name in dir. NULL with errno ENOENT when missing,
- * with errno EINVAL when it does not parse. */
+ * EINVAL when it does not parse (or is no regular file), another errno
+ * when it cannot be read: only the caller can tell a record that is
+ * corrupt from one that is merely out of reach. */
 static json_t *
 read_json(int dir, const char *name)
 {
 	json_error_t jerr;
 	json_t *v;
-	int fd, saved;
+	size_t len;
+	char *buf;
 
-	if ((fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if (read_file(dir, name, &buf, &len) < 0)
 		return NULL;
-	v = json_loadfd(fd, JSON_ALLOW_NUL, &jerr);
-	saved = errno;
-	close(fd);
-	errno = v == NULL ? EINVAL : saved;
+	v = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
+	free(buf);
+	if (v == NULL)
+		errno = EINVAL;
 	return v;
+}
+
+/* Whether v's member field names name, or has no such member. */
+static bool
+names(const json_t *v, const char *field, const char *name, bool required)
+{
+	const json_t *m = json_object_get(v, field);
+
+	if (m == NULL)
+		return !required;
+	return json_is_string(m) && strcmp(json_string_value(m), name) == 0;
 }
 
 static int
@@ -105,82 +205,188 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Writes text[0..len) to a new hidden file in dir, durably (fsync), and
+ * leaves its name in tmp. On failure nothing is left behind. */
+static enum kss_err
+write_temp(struct fstore *fs, int dir, const char *text, size_t len,
+    char tmp[32])
+{
+	int fd, saved;
+
+	do {
+		temp_name("tmp", tmp);
+		fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	} while (fd < 0 && errno == EEXIST);
+	if (fd < 0)
+		return fail(fs, "cannot create", tmp);
+	if (write_all(fd, text, len) == 0 && fsync(fd) == 0) {
+		if (close(fd) == 0)
+			return KSS_OK;
+		fd = -1;
+	}
+	/* Close before unlink: an open fd would keep the space of a file
+	 * that a full disk refused (and a FastCGI process lives long). */
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dir, tmp, 0);
+	errno = saved;
+	return fail(fs, "cannot write", tmp);
+}
+
 /* Replaces name in dir with v, durably: temp file, fsync, rename, fsync
  * of the directory. */
 static enum kss_err
 write_json(struct fstore *fs, int dir, const char *name, const json_t *v)
 {
 	char tmp[32], *text;
+	enum kss_err e;
 	size_t len;
-	int fd = -1;
 
 	if ((text = kss_json_dump(v, &len)) == NULL)
 		return fail(fs, "cannot encode", name);
-	do {
-		temp_name("tmp", tmp);
-		fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-	} while (fd < 0 && errno == EEXIST);
-	if (fd < 0) {
-		free(text);
-		return fail(fs, "cannot create", tmp);
-	}
-	if (write_all(fd, text, len) || write_all(fd, "\n", 1) ||
-	    fsync(fd) || close(fd)) {
-		fd = -1;
-		goto err;
-	}
-	fd = -1;
-	if (renameat(dir, tmp, dir, name) || fsync(dir))
-		goto err;
+	/* The newline makes the file a text file, as the original kss's. */
+	text[len] = '\n';
+	e = write_temp(fs, dir, text, len + 1, tmp);
+	text[len] = '\0';
 	free(text);
+	if (e != KSS_OK)
+		return e;
+	if (renameat(dir, tmp, dir, name) < 0) {
+		e = fail(fs, "cannot rename into place", name);
+		unlinkat(dir, tmp, 0);
+		return e;
+	}
+	if (fsync(dir) < 0)
+		return fail(fs, "cannot sync the directory of", name);
 	return KSS_OK;
-err:
-	fail(fs, "cannot write", name);
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dir, tmp, 0);
-	free(text);
+}
+
+/* Refuses a write where the layout is unknown (LAYOUT_UNKNOWN): written
+ * in the wrong encoding, one name could overwrite another's file. */
+static enum kss_err
+writable(struct fstore *fs)
+{
+	if (fs->layout != LAYOUT_UNKNOWN)
+		return KSS_OK;
+	kss_logf(fs->log, "file store: not writing: cannot tell whether the "
+	    "data directory's file system tells letter case apart (%s "
+	    "unreadable)", LAYOUT_FILE);
 	return KSS_E_SERVER;
 }
 
-/* Opens user's directory, whose encoded name is left in name. */
+static void
+encode(struct fstore *fs, const char *name, enum kss_fsname_kind kind,
+    char out[KSS_FSNAME_SIZE])
+{
+	kss_fsname(name, strlen(name), kind, fs->layout == LAYOUT_FOLD, out);
+}
+
+/* The name a folder of the original kss would have, when it differs from
+ * the current one (LAYOUT_FOLD and capitals in name); else false. */
+static bool
+legacy_name(struct fstore *fs, const char *name, enum kss_fsname_kind kind,
+    const char *cur, char out[KSS_FSNAME_SIZE])
+{
+	if (fs->layout != LAYOUT_FOLD)
+		return false;
+	kss_fsname(name, strlen(name), kind, false, out);
+	return strcmp(out, cur) != 0;
+}
+
+/* Whether the folder dir holds user's account by its own word (or, when
+ * not required, says nothing against it): 1 or 0, or -1 with errno when
+ * auth.json cannot be read. */
+static int
+owned_by(int dir, const char *user, bool required)
+{
+	json_t *auth = read_json(dir, AUTH_FILE);
+	int rc;
+
+	if (auth == NULL)
+		return errno == ENOENT ? !required : -1;
+	rc = names(auth, KEY_USER, user, required);
+	json_decref(auth);
+	return rc;
+}
+
+/* Opens user's directory, whose name is left in name. */
 static enum kss_err
 open_user(struct fstore *fs, const char *user, char name[KSS_FSNAME_SIZE],
     int *fd)
 {
-	kss_fsname(user, strlen(user), KSS_FSNAME_USER, name);
+	char old[KSS_FSNAME_SIZE];
+
+	encode(fs, user, KSS_FSNAME_USER, name);
 	if ((*fd = open_dir_at(fs->root, name)) >= 0)
 		return KSS_OK;
+	if (errno == ENOENT && legacy_name(fs, user, KSS_FSNAME_USER, name,
+	    old)) {
+		if ((*fd = open_dir_at(fs->root, old)) >= 0) {
+			int rc = owned_by(*fd, user, true);
+
+			if (rc > 0) {
+				memcpy(name, old, KSS_FSNAME_SIZE);
+				return KSS_OK;
+			}
+			close(*fd);
+			*fd = -1;
+			if (rc < 0)
+				return fail(fs, "cannot read the auth.json of", old);
+			errno = ENOENT;
+		}
+	}
 	return errno == ENOENT ? KSS_E_NO_ACCOUNT :
 	    fail(fs, "cannot open user directory", name);
 }
 
-/* Opens and locks user's directory for a read-modify-write, making sure
- * the directory locked is still the one named (a delete may have moved
- * it away while we waited). */
-static enum kss_err
-lock_user(struct fstore *fs, const char *user, int *dirfd)
-{
+/* A user's directory, open and locked for a read-modify-write. */
+struct locked {
+	int dir;
+	int lock;
 	char name[KSS_FSNAME_SIZE];
+};
+
+static void
+unlock_user(struct locked *l)
+{
+	close(l->lock);	/* drops the lock */
+	close(l->dir);
+}
+
+/* Opens and locks user's directory, making sure the directory locked is
+ * still the one named (a delete may have moved it away while we
+ * waited). */
+static enum kss_err
+lock_user(struct fstore *fs, const char *user, struct locked *l)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
 	struct stat a, b;
 	enum kss_err e;
-	int fd;
 
-	if ((e = open_user(fs, user, name, &fd)) != KSS_OK)
+	if ((e = writable(fs)) != KSS_OK ||
+	    (e = open_user(fs, user, l->name, &l->dir)) != KSS_OK)
 		return e;
-	while (flock(fd, LOCK_EX) < 0) {
+	if ((l->lock = openat(l->dir, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0) {
+		e = fail(fs, "cannot open the lock of", l->name);
+		close(l->dir);
+		return e;
+	}
+	while (fcntl(l->lock, F_SETLKW, &fl) < 0) {
 		if (errno != EINTR) {
-			close(fd);
-			return fail(fs, "cannot lock", name);
+			e = fail(fs, "cannot lock", l->name);
+			unlock_user(l);
+			return e;
 		}
 	}
-	if (fstat(fd, &a) || fstatat(fs->root, name, &b, AT_SYMLINK_NOFOLLOW) ||
+	if (fstat(l->dir, &a) ||
+	    fstatat(fs->root, l->name, &b, AT_SYMLINK_NOFOLLOW) ||
 	    a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
-		close(fd);
+		unlock_user(l);
 		return KSS_E_NO_ACCOUNT;
 	}
-	*dirfd = fd;
 	return KSS_OK;
 }
 
@@ -204,17 +410,40 @@ parse_secret(struct fstore *fs, const json_t *auth, struct kss_secret *s)
 	return KSS_OK;
 }
 
+/* Reads the secret of user from its directory dir (named name). An
+ * auth.json that names another user is no account of this one. */
 static enum kss_err
-read_secret(struct fstore *fs, int dir, struct kss_secret *s)
+read_secret(struct fstore *fs, int dir, const char *name, const char *user,
+    struct kss_secret *s)
 {
 	enum kss_err e;
 	json_t *auth;
 
+	s->value = NULL;
 	if ((auth = read_json(dir, AUTH_FILE)) == NULL)
 		return errno == ENOENT ? KSS_E_NO_ACCOUNT :
-		    fail(fs, "cannot read", AUTH_FILE);
-	e = parse_secret(fs, auth, s);
+		    fail(fs, "cannot read the auth.json of", name);
+	if (!names(auth, KEY_USER, user, false))
+		e = KSS_E_NO_ACCOUNT;
+	else
+		e = parse_secret(fs, auth, s);
 	json_decref(auth);
+	return e;
+}
+
+/* Whether the secret stored for l's user still is who: the account the
+ * caller verified, not one deleted and registered anew since. */
+static enum kss_err
+still(struct fstore *fs, const struct locked *l, const char *user,
+    const struct kss_secret *who)
+{
+	struct kss_secret cur = {NULL, false};
+	enum kss_err e;
+
+	if ((e = read_secret(fs, l->dir, l->name, user, &cur)) == KSS_OK &&
+	    (cur.hashed != who->hashed || strcmp(cur.value, who->value) != 0))
+		e = KSS_E_UNAUTHORIZED;
+	kss_secret_free(&cur);
 	return e;
 }
 
@@ -276,12 +505,18 @@ f_user_create(void *h, const char *user, const char *hash)
 	struct fstore *fs = h;
 	char name[KSS_FSNAME_SIZE], tmp[32];
 	enum kss_err e;
-	struct stat st;
 	int fd, rc;
 
-	kss_fsname(user, strlen(user), KSS_FSNAME_USER, name);
-	if (fstatat(fs->root, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+	if ((e = writable(fs)) != KSS_OK)
+		return e;
+	/* Taken is taken however it was found, a legacy folder included. */
+	if ((e = open_user(fs, user, name, &fd)) == KSS_OK) {
+		close(fd);
 		return KSS_E_USER_EXISTS;
+	}
+	if (e != KSS_E_NO_ACCOUNT)
+		return e;
+	encode(fs, user, KSS_FSNAME_USER, name);
 	/* Build the account under a hidden name, then rename it into place:
 	 * of N racing registrations exactly one rename succeeds. */
 	do
@@ -319,9 +554,10 @@ f_secret_get(void *h, const char *user, struct kss_secret *s)
 	enum kss_err e;
 	int fd;
 
+	s->value = NULL;
 	if ((e = open_user(fs, user, name, &fd)) != KSS_OK)
 		return e;
-	e = read_secret(fs, fd, s);
+	e = read_secret(fs, fd, name, user, s);
 	close(fd);
 	return e;
 }
@@ -331,45 +567,86 @@ f_secret_swap(void *h, const char *user, const struct kss_secret *old,
     const char *hash)
 {
 	struct fstore *fs = h;
-	struct kss_secret cur = {NULL, false};
+	struct locked l;
 	enum kss_err e;
-	int fd;
 
-	if ((e = lock_user(fs, user, &fd)) != KSS_OK)
+	if ((e = lock_user(fs, user, &l)) != KSS_OK)
 		return e;
-	if ((e = read_secret(fs, fd, &cur)) == KSS_OK) {
-		if (cur.hashed != old->hashed || strcmp(cur.value, old->value))
-			e = KSS_E_UNAUTHORIZED;
-		else
-			e = write_auth(fs, fd, user, hash);
-	}
-	kss_secret_free(&cur);
-	close(fd);
+	if ((e = still(fs, &l, user, old)) == KSS_OK)
+		e = write_auth(fs, l.dir, user, hash);
+	unlock_user(&l);
 	return e;
 }
 
 static enum kss_err
-f_user_delete(void *h, const char *user)
+f_user_delete(void *h, const char *user, const struct kss_secret *who)
 {
 	struct fstore *fs = h;
-	char name[KSS_FSNAME_SIZE], tmp[32];
+	struct locked l;
 	enum kss_err e;
-	int fd;
+	char tmp[32];
 
-	if ((e = lock_user(fs, user, &fd)) != KSS_OK)
+	if ((e = lock_user(fs, user, &l)) != KSS_OK)
 		return e;
+	if ((e = still(fs, &l, user, who)) != KSS_OK) {
+		unlock_user(&l);
+		return e;
+	}
 	/* One rename takes the credential and every record away at once;
 	 * emptying the hidden directory afterwards is housekeeping. */
 	temp_name("del", tmp);
-	kss_fsname(user, strlen(user), KSS_FSNAME_USER, name);
-	if (renameat(fs->root, name, fs->root, tmp) || fsync(fs->root)) {
-		e = fail(fs, "cannot remove user directory", name);
-		close(fd);
+	if (renameat(fs->root, l.name, fs->root, tmp) || fsync(fs->root)) {
+		e = fail(fs, "cannot remove user directory", l.name);
+		unlock_user(&l);
 		return e;
 	}
-	close(fd);
+	unlock_user(&l);
 	remove_tree(fs, tmp);
 	return KSS_OK;
+}
+
+/* Reads doc's record from user directory dir into *rec (NULL when there
+ * is none), leaving the file's name in name. Returns 0, or -1 with errno:
+ * EINVAL for a record that does not parse, EEXIST for one that names
+ * another document, else an I/O error; the caller judges each. */
+static int
+read_doc(struct fstore *fs, int dir, const char *doc,
+    char name[KSS_FSNAME_SIZE], json_t **rec)
+{
+	char old[KSS_FSNAME_SIZE];
+	json_t *v;
+
+	*rec = NULL;
+	encode(fs, doc, KSS_FSNAME_DOC, name);
+	if ((v = read_json(dir, name)) == NULL && errno == ENOENT &&
+	    legacy_name(fs, doc, KSS_FSNAME_DOC, name, old)) {
+		/* The original kss's name: only a record that says it is
+		 * doc's is taken (it may be another's on this file system). */
+		if ((v = read_json(dir, old)) != NULL &&
+		    !names(v, "document", doc, true)) {
+			json_decref(v);
+			return 0;
+		}
+		if (v == NULL && errno == ENOENT)
+			return 0;
+		memcpy(name, old, KSS_FSNAME_SIZE);
+	}
+	if (v == NULL)
+		return errno == ENOENT ? 0 : -1;
+	if (!json_is_object(v)) {
+		json_decref(v);
+		errno = EINVAL;
+		return -1;
+	}
+	if (!names(v, "document", doc, false)) {
+		/* Another document's record under doc's name (a digest
+		 * name's collision): not doc's, and not to be overwritten. */
+		json_decref(v);
+		errno = EEXIST;
+		return -1;
+	}
+	*rec = v;
+	return 0;
 }
 
 static enum kss_err
@@ -377,62 +654,71 @@ f_doc_get(void *h, const char *user, const char *doc, json_t **rec)
 {
 	struct fstore *fs = h;
 	char uname[KSS_FSNAME_SIZE], dname[KSS_FSNAME_SIZE];
-	const char *stored;
 	enum kss_err e;
-	json_t *v;
-	int fd;
+	int fd, rc;
 
 	*rec = NULL;
 	if ((e = open_user(fs, user, uname, &fd)) != KSS_OK)
 		return e == KSS_E_NO_ACCOUNT ? KSS_OK : e;
-	kss_fsname(doc, strlen(doc), KSS_FSNAME_DOC, dname);
-	v = read_json(fd, dname);
-	close(fd);
-	if (v == NULL)
-		return errno == ENOENT ? KSS_OK : fail(fs, "cannot read", dname);
-	/* A digest-named file keeps its real name inside: a record for
-	 * another id is no record for this one. */
-	stored = json_string_value(json_object_get(v, "document"));
-	if (!json_is_object(v) || (stored != NULL && strcmp(stored, doc))) {
-		json_decref(v);
-		return KSS_OK;
+	/* A folder found by another name's encoding (a legacy "Bob" where
+	 * "bob" is asked for, on a file system that ignores case) is not
+	 * this user's. */
+	if ((rc = owned_by(fd, user, false)) <= 0) {
+		e = rc < 0 ? fail(fs, "cannot read the auth.json of", uname) :
+		    KSS_OK;
+		close(fd);
+		return e;
 	}
-	*rec = v;
+	rc = read_doc(fs, fd, doc, dname, rec);
+	close(fd);
+	if (rc < 0 && errno != EEXIST)
+		return fail(fs, "cannot read", dname);
 	return KSS_OK;
 }
 
 static enum kss_err
-f_doc_put(void *h, const char *user, const char *doc, const json_t *rec)
+f_doc_put(void *h, const char *user, const struct kss_secret *who,
+    const char *doc, const json_t *rec)
 {
 	struct fstore *fs = h;
 	char dname[KSS_FSNAME_SIZE];
+	struct locked l;
 	enum kss_err e;
 	json_t *cur;
-	int fd;
 
-	if ((e = lock_user(fs, user, &fd)) != KSS_OK)
+	if ((e = lock_user(fs, user, &l)) != KSS_OK)
 		return e;
-	kss_fsname(doc, strlen(doc), KSS_FSNAME_DOC, dname);
+	if ((e = still(fs, &l, user, who)) != KSS_OK) {
+		unlock_user(&l);
+		return e;
+	}
 	/* A record that does not parse is replaced by the new one; one that
-	 * cannot be read at all is left alone. */
-	if ((cur = read_json(fd, dname)) == NULL && errno != ENOENT) {
+	 * cannot be read (an I/O error) is left alone: replacing it would
+	 * lose the device_id and metadata the push does not repeat. */
+	if (read_doc(fs, l.dir, doc, dname, &cur) < 0) {
+		if (errno == EEXIST) {
+			kss_logf(fs->log, "file store: %s of %s holds another "
+			    "document", dname, l.name);
+			unlock_user(&l);
+			return KSS_E_SERVER;
+		}
 		if (errno != EINVAL) {
 			e = fail(fs, "cannot read", dname);
-			close(fd);
+			unlock_user(&l);
 			return e;
 		}
-		kss_logf(fs->log, "file store: replacing corrupt %s", dname);
+		kss_logf(fs->log, "file store: replacing corrupt %s of %s",
+		    dname, l.name);
 	}
-	if (!json_is_object(cur)) {
-		json_decref(cur);
+	encode(fs, doc, KSS_FSNAME_DOC, dname);
+	if (cur == NULL)
 		cur = json_object();
-	}
 	if (cur == NULL || json_object_update(cur, (json_t *)rec))
 		e = KSS_E_SERVER;
 	else
-		e = write_json(fs, fd, dname, cur);
+		e = write_json(fs, l.dir, dname, cur);
 	json_decref(cur);
-	close(fd);
+	unlock_user(&l);
 	return e;
 }
 
@@ -450,6 +736,102 @@ static const struct kss_store_ops file_ops = {
 	f_doc_get, f_doc_put, f_close,
 };
 
+static const char layout_text[][80] = {
+	[LAYOUT_PLAIN] = "plain\n",
+	[LAYOUT_FOLD] = "casefold\n",
+};
+static const char layout_note[] =
+    "# How kss names files in this folder (README: \"Data folder\").\n"
+    "# Keep this file: without it a copy on another file system may\n"
+    "# read under other names.\n";
+
+/* Whether the file system of the root ignores letter case: the probe is
+ * LAYOUT_FILE, or a fresh hidden file, seen under other capitals. */
+static bool
+caseless(int root, const char *lower, const char *upper)
+{
+	struct stat a, b;
+
+	return fstatat(root, upper, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fstatat(root, lower, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* Creates LAYOUT_FILE, probing the file system with the temp file that
+ * becomes it. Returns the layout, or LAYOUT_UNKNOWN. */
+static enum layout
+make_layout(struct fstore *fs)
+{
+	char tmp[32], upper[32], text[256];
+	enum layout l;
+	size_t i;
+	int fd, n;
+
+	do {
+		temp_name("tmp", tmp);
+		fd = openat(fs->root, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+	} while (fd < 0 && errno == EEXIST);
+	if (fd < 0)
+		return LAYOUT_UNKNOWN;
+	close(fd);
+	for (i = 0; tmp[i] != '\0'; i++)
+		upper[i] = tmp[i] >= 'a' && tmp[i] <= 'z' ?
+		    (char)(tmp[i] - 'a' + 'A') : tmp[i];
+	upper[i] = '\0';
+	l = caseless(fs->root, tmp, upper) ? LAYOUT_FOLD : LAYOUT_PLAIN;
+	unlinkat(fs->root, tmp, 0);
+	n = snprintf(text, sizeof(text), "%s%s", layout_text[l], layout_note);
+	if (write_temp(fs, fs->root, text, (size_t)n, tmp) != KSS_OK)
+		return LAYOUT_UNKNOWN;
+	/* Racing first opens probe the same file system: either file is
+	 * right, and the one already in place stays. */
+	if (rename_noreplace(fs->root, tmp, LAYOUT_FILE) < 0) {
+		unlinkat(fs->root, tmp, 0);
+		if (errno != EEXIST)
+			return LAYOUT_UNKNOWN;
+	}
+	fsync(fs->root);
+	kss_logf(fs->log, "data directory: names are %s (%s written)",
+	    l == LAYOUT_FOLD ? "escaped for a file system that ignores letter "
+	    "case" : "those of the original kss", LAYOUT_FILE);
+	return l;
+}
+
+/* Decides how names are encoded in the root (see the top of the file). */
+static enum layout
+read_layout(struct fstore *fs)
+{
+	size_t len;
+	char *buf;
+	enum layout l = LAYOUT_UNKNOWN;
+
+	if (read_file(fs->root, LAYOUT_FILE, &buf, &len) < 0) {
+		if (errno != ENOENT) {
+			fail(fs, "cannot read", LAYOUT_FILE);
+			return LAYOUT_UNKNOWN;
+		}
+		/* A folder that has not been written by this kss yet: the
+		 * original kss's, or a new one. A second read covers a
+		 * first open that raced us. */
+		if ((l = make_layout(fs)) != LAYOUT_UNKNOWN ||
+		    read_file(fs->root, LAYOUT_FILE, &buf, &len) < 0)
+			return l;
+	}
+	if (len >= 6 && memcmp(buf, "plain\n", 6) == 0)
+		l = LAYOUT_PLAIN;
+	else if (len >= 9 && memcmp(buf, "casefold\n", 9) == 0)
+		l = LAYOUT_FOLD;
+	else
+		kss_logf(fs->log, "file store: %s says neither plain nor "
+		    "casefold", LAYOUT_FILE);
+	free(buf);
+	/* A plain folder copied onto a file system that ignores case: from
+	 * now on capitals are escaped, and the old names still found. */
+	if (l == LAYOUT_PLAIN && caseless(fs->root, LAYOUT_FILE, LAYOUT_PROBE))
+		l = LAYOUT_FOLD;
+	return l;
+}
 /* mkdir -p, each missing level 0700. */
 static int
 make_dirs(const char *dir)
@@ -502,6 +884,7 @@ kss_store_file_open(const char *dir, const struct kss_log *log,
 	}
 	fs->root = fd;
 	fs->log = log;
+	fs->layout = read_layout(fs);
 	st->ops = &file_ops;
 	st->h = fs;
 	return KSS_OK;

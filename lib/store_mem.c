@@ -30,17 +30,33 @@ m_secret_get(void *h, const char *user, struct kss_secret *s)
 	return s->value == NULL ? KSS_E_SERVER : KSS_OK;
 }
 
+/* user's entry if its secret still is who; else NULL and *e says why. */
+static json_t *
+verified(void *h, const char *user, const struct kss_secret *who,
+    enum kss_err *e)
+{
+	json_t *u = json_object_get(h, user);
+
+	*e = KSS_E_NO_ACCOUNT;
+	if (u == NULL)
+		return NULL;
+	*e = KSS_E_UNAUTHORIZED;
+	if (strcmp(json_string_value(json_object_get(u, "secret")), who->value) ||
+	    json_is_true(json_object_get(u, "hashed")) != who->hashed)
+		return NULL;
+	*e = KSS_OK;
+	return u;
+}
+
 static enum kss_err
 m_secret_swap(void *h, const char *user, const struct kss_secret *old,
     const char *hash)
 {
-	json_t *u = json_object_get(h, user);
+	enum kss_err e;
+	json_t *u = verified(h, user, old, &e);
 
 	if (u == NULL)
-		return KSS_E_NO_ACCOUNT;
-	if (strcmp(json_string_value(json_object_get(u, "secret")), old->value) ||
-	    json_is_true(json_object_get(u, "hashed")) != old->hashed)
-		return KSS_E_UNAUTHORIZED;
+		return e;
 	if (json_object_set_new(u, "secret", json_string(hash)) ||
 	    json_object_set_new(u, "hashed", json_true()))
 		return KSS_E_SERVER;
@@ -48,8 +64,12 @@ m_secret_swap(void *h, const char *user, const struct kss_secret *old,
 }
 
 static enum kss_err
-m_user_delete(void *h, const char *user)
+m_user_delete(void *h, const char *user, const struct kss_secret *who)
 {
+	enum kss_err e;
+
+	if (verified(h, user, who, &e) == NULL)
+		return e;
 	return json_object_del(h, user) ? KSS_E_NO_ACCOUNT : KSS_OK;
 }
 
@@ -63,13 +83,15 @@ m_doc_get(void *h, const char *user, const char *doc, json_t **rec)
 }
 
 static enum kss_err
-m_doc_put(void *h, const char *user, const char *doc, const json_t *rec)
+m_doc_put(void *h, const char *user, const struct kss_secret *who,
+    const char *doc, const json_t *rec)
 {
-	json_t *docs = json_object_get(json_object_get(h, user), "docs");
+	enum kss_err e;
+	json_t *docs = json_object_get(verified(h, user, who, &e), "docs");
 	json_t *cur;
 
 	if (docs == NULL)
-		return KSS_E_NO_ACCOUNT;
+		return e == KSS_OK ? KSS_E_SERVER : e;
 	if ((cur = json_object_get(docs, doc)) == NULL) {
 		if ((cur = json_object()) == NULL ||
 		    json_object_set_new(docs, doc, cur))

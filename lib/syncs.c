@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "auth.h"
 #include "req.h"
 #include "store.h"
 #include "valid.h"
@@ -13,23 +14,29 @@ enum kss_err
 kss_h_push(struct kss_ctx *c)
 {
 	json_int_t now = (json_int_t)time(NULL);
+	struct kss_secret who = {NULL, false};
 	const char *doc;
-	json_t *rec;
+	json_t *rec = NULL;
 	enum kss_err e;
 
-	if ((e = kss_authenticate(c, NULL)) != KSS_OK ||
-	    (e = kss_valid_progress(c->req->body, &rec)) != KSS_OK)
+	if ((e = kss_authenticate(c, &who)) != KSS_OK)
 		return e;
+	if ((e = kss_valid_progress(c->req->body, &rec)) != KSS_OK)
+		goto out;
 	doc = json_string_value(json_object_get(rec, "document"));
 	if (json_object_set_new(rec, "timestamp", json_integer(now)))
 		e = KSS_E_SERVER;
 	else
-		e = c->store->ops->doc_put(c->store->h, c->req->user, doc, rec);
+		e = c->store->ops->doc_put(c->store->h, c->req->user, &who, doc,
+		    rec);
 	if (e == KSS_OK)
 		e = kss_reply(c, 200, json_pack("{s:s, s:I}", "document", doc,
 		    "timestamp", now));
+out:
 	json_decref(rec);
-	/* The account went away between the check and the write. */
+	kss_secret_free(&who);
+	/* The account went away, or was made anew, between the check and
+	 * the write. */
 	return e == KSS_E_NO_ACCOUNT ? KSS_E_UNAUTHORIZED : e;
 }
 
@@ -48,14 +55,22 @@ copy(json_t *out, const json_t *rec, const char *name,
 	return json_object_set_new(out, name, n);
 }
 
+/* A stored real (the original kss may have written one) converts only
+ * when an integer can hold it: the cast of 1e300 or NaN is undefined. */
 static json_t *
 conv_timestamp(const json_t *v)
 {
+	double d;
+
 	if (json_is_integer(v))
 		return json_incref((json_t *)v);
-	if (json_is_real(v))
-		return json_integer((json_int_t)json_real_value(v));
-	return NULL;
+	if (!json_is_real(v))
+		return NULL;
+	d = json_real_value(v);
+	/* 2^63 is exact as a double; every double below it converts. */
+	if (!(d > -9223372036854775808.0 && d < 9223372036854775808.0))
+		return NULL;
+	return json_integer((json_int_t)d);
 }
 
 static json_t *

@@ -81,14 +81,16 @@ kss_h_auth(struct kss_ctx *c)
 enum kss_err
 kss_h_delete(struct kss_ctx *c)
 {
+	struct kss_secret who = {NULL, false};
 	enum kss_err e;
 
 	/* A retry after a lost answer finds no account: 404/2006, not 401
 	 * (protocol.md §4.6). */
 	e = kss_auth_user(c->store, c->req->user, c->req->key,
-	    c->cfg->hash_cost, c->log, c->authcache, NULL);
+	    c->cfg->hash_cost, c->log, c->authcache, &who);
 	if (e == KSS_OK)
-		e = c->store->ops->user_delete(c->store->h, c->req->user);
+		e = c->store->ops->user_delete(c->store->h, c->req->user, &who);
+	kss_secret_free(&who);
 	if (e != KSS_OK)
 		return e;
 	return kss_reply(c, 200, json_pack("{s:b}", "deleted", 1));

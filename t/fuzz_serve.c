@@ -62,7 +62,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "d", "progress", "p", "percentage", 0.5, "device", "x",
 		    "timestamp", 1);
 		st.ops->user_create(st.h, "u", hash);
-		st.ops->doc_put(st.h, "u", "d", rec);
+		struct kss_secret who = {hash, true};
+
+		st.ops->doc_put(st.h, "u", &who, "d", rec);
 		json_decref(rec);
 		kss_serve_store(&io, &st, &resp);
 		/* Whatever came in, a JSON object went out. */

@@ -116,8 +116,9 @@ is "$(ls -A "$TMP/jail")" "data" "nothing written beside KSS_DIR"
 escaped=$(find /tmp "${TMPDIR:-/tmp}" "$TMP" -maxdepth 4 \( -name 'kss-pwned*' -o -name '*%2e%2e*' \) -not -path "$DATA/*" 2>/dev/null | head -3)
 is "$escaped" "" "no hostile name landed anywhere else"
 ok $([ ! -e /tmp/kss-pwned ] && [ ! -e /tmp/kss-pwned.json ]; echo $?) "no traversal to /tmp"
-bad_names=$(find "$DATA" -mindepth 1 | sed "s|^$DATA/||" | grep -Ev '^[A-Za-z0-9_%=-]+(/[A-Za-z0-9_%=-]+\.json)?$')
-is "$bad_names" "" "every path under KSS_DIR is <encoded user>[/<encoded doc>.json]"
+bad_names=$(find "$DATA" -mindepth 1 | sed "s|^$DATA/||" |
+    grep -Ev '^([A-Za-z0-9_%=-]+(/[A-Za-z0-9_%=-]+\.json|/\.lock)?|\.kss-layout)$')
+is "$bad_names" "" "every path under KSS_DIR is .kss-layout or <encoded user>[/<encoded doc>.json|/.lock]"
 deep=$(find "$DATA" -mindepth 3 | head -1)
 is "$deep" "" "nothing deeper than user/document"
 ok $(grep -rqF "$SECRET" "$DATA"; [ $? -eq 1 ]; echo $?) "no raw key anywhere on disk"

@@ -69,6 +69,13 @@ tap_is_str(const char *got, const char *want, const char *file, int line,
 	return pass;
 }
 
+/* A test point that does not run, and why (TAP's SKIP directive). */
+static inline void
+skip(const char *what, const char *why)
+{
+	printf("ok %d - %s # SKIP %s\n", ++tap_n, what, why);
+}
+
 /* Prints the plan; returns the exit status. */
 static inline int
 tap_done(void)
