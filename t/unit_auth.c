@@ -1,0 +1,113 @@
+/* Unit tests: what a login costs. crypt_rn() is interposed (this
+ * program's definition comes before libcrypt's) to count the KDF runs and
+ * see their settings: an unknown user must cost what a wrong key for a
+ * real one costs, or the time of a 401 tells which names exist. */
+#include "config.h"
+
+#include <crypt.h>
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "auth.h"
+#include "log.h"
+#include "store.h"
+#include "tap.h"
+
+#define COST 4
+
+static int runs;		/* crypt_rn() calls */
+static char setting[CRYPT_OUTPUT_SIZE];	/* the last one's, up to the salt */
+
+char *
+crypt_rn(const char *phrase, const char *set, void *data, int size)
+{
+	static char *(*real)(const char *, const char *, void *, int);
+	const char *p = set;
+	int i;
+
+	if (real == NULL)
+		real = (char *(*)(const char *, const char *, void *, int))
+		    dlsym(RTLD_NEXT, "crypt_rn");
+	runs++;
+	/* "$y$<params>$": the method and its cost. */
+	for (i = 0; i < 3 && (p = strchr(p, '$')) != NULL; i++)
+		p++;
+	snprintf(setting, sizeof(setting), "%.*s",
+	    p != NULL ? (int)(p - set) : 0, set);
+	return real(phrase, set, data, size);
+}
+
+static void
+nolog(void *ctx, const char *line)
+{
+	(void)ctx;
+	(void)line;
+}
+
+static const struct kss_log lg = {nolog, NULL};
+
+/* Runs and cost of one kss_auth_user(). */
+static enum kss_err
+login(struct kss_store *st, const char *user, const char *key)
+{
+	runs = 0;
+	setting[0] = '\0';
+	return kss_auth_user(st, user, key, COST, &lg, NULL, NULL);
+}
+
+static void
+put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+int
+main(void)
+{
+	char root[] = "/tmp/kss-auth-XXXXXX", path[200], cost[CRYPT_OUTPUT_SIZE];
+	struct kss_store st;
+	char *hash;
+
+	if (mkdtemp(root) == NULL || kss_store_file_open(root, &lg, &st) != KSS_OK ||
+	    kss_auth_hash("right", COST, &hash) != KSS_OK)
+		return 1;
+	st.ops->user_create(st.h, "ann", hash);
+	free(hash);
+	/* An account of the original kss: the raw key stored. */
+	snprintf(path, sizeof(path), "%s/old", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/old/auth.json", root);
+	put_file(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
+
+	is_int(login(&st, "ann", "right"), KSS_OK, "the right key logs in");
+	is_int(runs, 1, "with one KDF run");
+	is_int(login(&st, "ann", "wrong"), KSS_E_UNAUTHORIZED,
+	    "a wrong key does not");
+	is_int(runs, 1, "after one KDF run");
+	snprintf(cost, sizeof(cost), "%s", setting);
+	ok(strncmp(cost, "$y$", 3) == 0, "yescrypt at the configured cost (%s)",
+	    cost);
+	is_int(login(&st, "nobody", "wrong"), KSS_E_NO_ACCOUNT,
+	    "an unknown user does not");
+	is_int(runs, 1, "after one KDF run too");
+	is_str(setting, cost, "of the same method and cost");
+	is_int(login(&st, "old", "wrong"), KSS_E_UNAUTHORIZED,
+	    "a wrong key for a legacy raw-key account does not");
+	is_int(runs, 1, "after one KDF run too");
+	is_str(setting, cost, "of the same method and cost");
+	is_int(login(&st, "bad:name", "wrong"), KSS_E_UNAUTHORIZED,
+	    "a name no account can have is refused");
+	kss_store_close(&st);
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	if (system(path) != 0)
+		return 1;
+	return tap_done();
+}

@@ -1,0 +1,584 @@
+/* Unit tests: the file store when the file system fails or behaves unlike
+ * ext4. The system calls the store makes are interposed here (this
+ * program's definitions come before libc's), so a test can make the next
+ * write fail with ENOSPC, a read with EIO, or make names meet regardless
+ * of letter case as on vfat/exFAT/SMB, or refuse flock() on a read-only fd
+ * as Linux NFS does. */
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store.h"
+#include "tap.h"
+
+/* The fault armed: calls named call fail with err, from the nth on (1 =
+ * the next one) and for count calls (0 = all); with a path, only calls
+ * on an fd whose file's name ends with it count. */
+static struct {
+	const char *call;
+	int nth, count, err;
+	int seen;
+	const char *path;
+} fault;
+static int fold;	/* names meet regardless of letter case */
+static int nfs;		/* flock() needs a writable fd, as on Linux NFS */
+
+static void
+arm(const char *call, int nth, int count, int err)
+{
+	fault.call = call;
+	fault.nth = nth;
+	fault.count = count;
+	fault.err = err;
+	fault.seen = 0;
+	fault.path = NULL;
+}
+
+/* arm() for calls on the file named path only. */
+static void
+arm_file(const char *call, const char *path, int err)
+{
+	arm(call, 1, 1, err);
+	fault.path = path;
+}
+
+static int
+on_file(int fd, const char *path)
+{
+	char link[64], name[4096];
+	ssize_t n;
+	size_t len = strlen(path);
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, name, sizeof(name) - 1)) < 0)
+		return 0;
+	name[n] = '\0';
+	return (size_t)n >= len && strcmp(name + n - len, path) == 0;
+}
+
+static void
+disarm(void)
+{
+	fault.call = NULL;
+}
+
+/* Whether this call of name is to fail (errno set). */
+static int
+fails(const char *name, int fd)
+{
+	int n;
+
+	if (fault.call == NULL || strcmp(fault.call, name) != 0 ||
+	    (fault.path != NULL && !on_file(fd, fault.path)))
+		return 0;
+	n = ++fault.seen;
+	if (n < fault.nth || (fault.count > 0 && n >= fault.nth + fault.count))
+		return 0;
+	errno = fault.err;
+	return 1;
+}
+
+#define REAL(name) \
+	static __typeof__(name) *real_##name; \
+	if (real_##name == NULL) \
+		real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
+
+/* With fold on, a name relative to a directory fd stands for the entry
+ * that equals it ignoring case, if there is one: what a case-insensitive,
+ * case-preserving file system does. */
+static const char *
+resolve(int dir, const char *name, char *out, size_t size)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (!fold || dir == AT_FDCWD || strchr(name, '/') != NULL ||
+	    (fd = fcntl(dir, F_DUPFD_CLOEXEC, 0)) < 0)
+		return name;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return name;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strcasecmp(de->d_name, name) == 0) {
+			snprintf(out, size, "%s", de->d_name);
+			name = out;
+			break;
+		}
+	}
+	closedir(d);
+	return name;
+}
+
+int
+openat(int dir, const char *name, int flags, ...)
+{
+	char buf[256];
+	mode_t mode = 0;
+	va_list ap;
+
+	REAL(openat);
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (fails("openat", -1))
+		return -1;
+	return real_openat(dir, resolve(dir, name, buf, sizeof(buf)), flags,
+	    mode);
+}
+
+int
+mkdirat(int dir, const char *name, mode_t mode)
+{
+	char buf[256];
+
+	REAL(mkdirat);
+	if (fails("mkdirat", -1))
+		return -1;
+	return real_mkdirat(dir, resolve(dir, name, buf, sizeof(buf)), mode);
+}
+
+int
+fstatat(int dir, const char *restrict name, struct stat *restrict st,
+    int flags)
+{
+	char buf[256];
+
+	REAL(fstatat);
+	return real_fstatat(dir, resolve(dir, name, buf, sizeof(buf)), st,
+	    flags);
+}
+
+int
+unlinkat(int dir, const char *name, int flags)
+{
+	char buf[256];
+
+	REAL(unlinkat);
+	return real_unlinkat(dir, resolve(dir, name, buf, sizeof(buf)), flags);
+}
+
+int
+renameat(int from_dir, const char *from, int to_dir, const char *to)
+{
+	char a[256], b[256];
+
+	REAL(renameat);
+	if (fails("renameat", -1))
+		return -1;
+	return real_renameat(from_dir, resolve(from_dir, from, a, sizeof(a)),
+	    to_dir, resolve(to_dir, to, b, sizeof(b)));
+}
+
+int
+renameat2(int from_dir, const char *from, int to_dir, const char *to,
+    unsigned flags)
+{
+	char a[256], b[256];
+
+	REAL(renameat2);
+	if (fails("renameat", -1))
+		return -1;
+	return real_renameat2(from_dir, resolve(from_dir, from, a, sizeof(a)),
+	    to_dir, resolve(to_dir, to, b, sizeof(b)), flags);
+}
+
+ssize_t
+write(int fd, const void *buf, size_t len)
+{
+	REAL(write);
+	/* stdout stays out of it: TAP goes there. */
+	if (fd > 2 && fails("write", fd))
+		return -1;
+	return real_write(fd, buf, len);
+}
+
+ssize_t
+read(int fd, void *buf, size_t len)
+{
+	REAL(read);
+	if (fd > 2 && fails("read", fd))
+		return -1;
+	return real_read(fd, buf, len);
+}
+
+int
+fsync(int fd)
+{
+	REAL(fsync);
+	if (fails("fsync", fd))
+		return -1;
+	return real_fsync(fd);
+}
+
+int
+flock(int fd, int op)
+{
+	int fl;
+
+	REAL(flock);
+	/* Linux NFS emulates flock() with a POSIX lock, which a read-only fd
+	 * cannot take. */
+	if (nfs && (op & LOCK_EX) && (fl = fcntl(fd, F_GETFL)) >= 0 &&
+	    (fl & O_ACCMODE) == O_RDONLY) {
+		errno = EBADF;
+		return -1;
+	}
+	return real_flock(fd, op);
+}
+
+static char logged[512];
+
+static void
+logw(void *ctx, const char *line)
+{
+	(void)ctx;
+	snprintf(logged, sizeof(logged), "%s", line);
+}
+
+static const struct kss_log lg = {logw, NULL};
+
+static int
+count_fds(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Entries of dir/sub whose names start with prefix. */
+static int
+count_named(const char *dir, const char *sub, const char *prefix)
+{
+	char p[1100];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	if ((d = opendir(p)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+static json_t *
+rec(const char *doc, const char *progress)
+{
+	return json_pack("{s:s, s:s, s:f, s:s, s:i}", "document", doc,
+	    "progress", progress, "percentage", 0.5, "device", "dev",
+	    "timestamp", 1700000000);
+}
+
+static const char *
+field(struct kss_store *st, const char *user, const char *doc,
+    const char *name)
+{
+	static char buf[256];
+	const char *v;
+	json_t *got = NULL;
+
+	buf[0] = '\0';
+	st->ops->doc_get(st->h, user, doc, &got);
+	if ((v = json_string_value(json_object_get(got, name))) != NULL)
+		snprintf(buf, sizeof(buf), "%s", v);
+	else if (json_is_object(json_object_get(got, name)))
+		snprintf(buf, sizeof(buf), "{object}");
+	json_decref(got);
+	return buf;
+}
+
+/* Failed writes leave no fd open and no temp file behind, whatever step
+ * fails; the stored record stays whole. */
+static void
+write_faults(struct kss_store *st, const char *dir)
+{
+	static const struct {
+		const char *call;
+		int err;
+	} f[] = {
+		{"write", ENOSPC}, {"write", EFBIG}, {"fsync", EIO},
+		{"renameat", EIO}, {"openat", EMFILE}, {"openat", ENOSPC},
+	};
+	struct kss_secret who = {"$y$h", true};
+	size_t i;
+	int before, k;
+	json_t *r;
+
+	r = rec("d", "good");
+	json_object_set_new(r, "device_id", json_string("ID"));
+	st->ops->doc_put(st->h, "ann", &who, "d", r);
+	json_decref(r);
+	r = rec("d", "lost");
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		before = count_fds();
+		logged[0] = '\0';
+		for (k = 0; k < 5; k++) {
+			/* openat: the user folder, the lock, auth.json and
+			 * the record open before the temp file. */
+			arm(f[i].call, strcmp(f[i].call, "openat") ? 1 : 5, 0,
+			    f[i].err);
+			if (st->ops->doc_put(st->h, "ann", &who, "d", r) != KSS_E_SERVER)
+				break;
+		}
+		disarm();
+		is_int(k, 5, "%s %s: 5 pushes answer a server error", f[i].call,
+		    strerror(f[i].err));
+		ok(strstr(logged, strerror(f[i].err)) != NULL,
+		    "%s %s: logged (%s)", f[i].call, strerror(f[i].err), logged);
+		is_int(count_fds(), before, "%s %s: no fd left open",
+		    f[i].call, strerror(f[i].err));
+		is_int(count_named(dir, "ann", ".tmp-"), 0,
+		    "%s %s: no temp file left", f[i].call, strerror(f[i].err));
+		is_str(field(st, "ann", "d", "progress"), "good",
+		    "%s %s: the record is as it was", f[i].call,
+		    strerror(f[i].err));
+	}
+	json_decref(r);
+	is_str(field(st, "ann", "d", "device_id"), "ID",
+	    "after every fault the record keeps its device_id");
+}
+
+/* A record that cannot be read is not one that does not parse: a push
+ * must not replace it with a record that lacks device_id and metadata. */
+static void
+read_faults(struct kss_store *st)
+{
+	struct kss_secret who = {"$y$h", true};
+	json_t *r, *got = NULL;
+
+	r = rec("m", "one");
+	json_object_set_new(r, "device_id", json_string("ID"));
+	json_object_set_new(r, "metadata", json_pack("{s:s}", "title", "T"));
+	st->ops->doc_put(st->h, "ann", &who, "m", r);
+	json_decref(r);
+
+	arm_file("read", "/auth.json", EIO);
+	is_int(st->ops->doc_get(st->h, "ann", "m", &got), KSS_E_SERVER,
+	    "read EIO on auth.json: a pull is a server error");
+	ok(got == NULL, "read EIO on auth.json: with no record");
+	arm_file("read", "/m.json", EIO);
+	is_int(st->ops->doc_get(st->h, "ann", "m", &got), KSS_E_SERVER,
+	    "read EIO: a pull is a server error");
+	ok(got == NULL, "read EIO: with no record");
+	r = rec("m", "two");
+	arm_file("read", "/m.json", EIO);
+	is_int(st->ops->doc_put(st->h, "ann", &who, "m", r), KSS_E_SERVER,
+	    "read EIO: a push is a server error");
+	ok(fault.seen == 1, "read EIO: the record's read failed");
+	disarm();
+	ok(strstr(logged, "Input/output error") != NULL, "read EIO: logged (%s)",
+	    logged);
+	is_str(field(st, "ann", "m", "progress"), "one",
+	    "read EIO: the record is not replaced");
+	is_str(field(st, "ann", "m", "device_id"), "ID",
+	    "read EIO: device_id kept");
+	is_str(field(st, "ann", "m", "metadata"), "{object}",
+	    "read EIO: metadata kept");
+	is_int(st->ops->doc_put(st->h, "ann", &who, "m", r), KSS_OK,
+	    "read EIO: once the disk reads again, the push goes through");
+	is_str(field(st, "ann", "m", "device_id"), "ID",
+	    "read EIO: and merges as usual");
+	json_decref(r);
+
+	arm_file("read", "/auth.json", EIO);
+	struct kss_secret s = {NULL, false};
+	is_int(st->ops->secret_get(st->h, "ann", &s), KSS_E_SERVER,
+	    "read EIO on auth.json: a server error, not a missing account");
+	disarm();
+	kss_secret_free(&s);
+}
+
+static void
+account_faults(struct kss_store *st, const char *dir)
+{
+	struct kss_secret who = {"$y$h", true};
+	int before = count_fds();
+
+	arm("mkdirat", 1, 0, ENOSPC);
+	is_int(st->ops->user_create(st->h, "bea", "$y$b"), KSS_E_SERVER,
+	    "mkdir ENOSPC: registration is a server error");
+	arm("write", 1, 0, ENOSPC);
+	is_int(st->ops->user_create(st->h, "bea", "$y$b"), KSS_E_SERVER,
+	    "write ENOSPC: registration is a server error");
+	arm("renameat", 1, 0, EIO);
+	is_int(st->ops->user_create(st->h, "bea", "$y$b"), KSS_E_SERVER,
+	    "rename EIO: registration is a server error");
+	disarm();
+	is_int(count_named(dir, ".", ".new-") + count_named(dir, ".", ".tmp-"),
+	    0, "registration faults leave no hidden folder or file");
+	is_int(count_fds(), before, "registration faults leave no fd open");
+	is_int(st->ops->user_create(st->h, "bea", "$y$b"), KSS_OK,
+	    "registration works once the disk does");
+
+	arm("write", 1, 0, ENOSPC);
+	is_int(st->ops->secret_swap(st->h, "ann", &who, "$y$x"), KSS_E_SERVER,
+	    "write ENOSPC: a password change is a server error");
+	arm("renameat", 1, 0, EIO);
+	is_int(st->ops->user_delete(st->h, "ann", &who), KSS_E_SERVER,
+	    "rename EIO: a delete is a server error");
+	disarm();
+	struct kss_secret s = {NULL, false};
+	st->ops->secret_get(st->h, "ann", &s);
+	is_str(s.value, "$y$h", "the credential is as it was");
+	kss_secret_free(&s);
+	is_int(count_fds(), before, "and no fd is left open");
+}
+
+/* Linux NFS: flock() on a read-only fd fails; the store must lock in a
+ * way that works there. */
+static void
+nfs_locks(struct kss_store *st)
+{
+	struct kss_secret who = {"$y$h", true};
+	json_t *r = rec("n", "p");
+
+	nfs = 1;
+	is_int(st->ops->doc_put(st->h, "ann", &who, "n", r), KSS_OK,
+	    "NFS locking: a push");
+	is_int(st->ops->secret_swap(st->h, "ann", &who, "$y$h2"), KSS_OK,
+	    "NFS locking: a password change");
+	who.value = "$y$h2";
+	is_int(st->ops->secret_swap(st->h, "ann", &who, "$y$h"), KSS_OK,
+	    "NFS locking: and back");
+	nfs = 0;
+	json_decref(r);
+}
+
+/* A file system that ignores letter case (vfat, exFAT, SMB). */
+static void
+caseless(const char *root)
+{
+	struct kss_secret a = {"$y$a", true}, A = {"$y$A", true};
+	struct kss_secret s = {NULL, false};
+	struct kss_store st;
+	char dir[600], p[700];
+	json_t *r;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/caseless", root);
+	fold = 1;
+	if (!is_int(kss_store_file_open(dir, &lg, &st), KSS_OK,
+	    "caseless: store opens")) {
+		fold = 0;
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/.kss-layout", dir);
+	ok((f = fopen(p, "r")) != NULL && fgets(p, sizeof(p), f) != NULL &&
+	    strcmp(p, "casefold\n") == 0, "caseless: detected, casefold layout");
+	if (f != NULL)
+		fclose(f);
+	is_int(st.ops->user_create(st.h, "alice", "$y$a"), KSS_OK,
+	    "caseless: alice registers");
+	is_int(st.ops->user_create(st.h, "Alice", "$y$A"), KSS_OK,
+	    "caseless: so does Alice, a user of her own");
+	st.ops->secret_get(st.h, "alice", &s);
+	is_str(s.value, "$y$a", "caseless: alice keeps her credential");
+	kss_secret_free(&s);
+	r = rec("AUTH", "p");
+	is_int(st.ops->doc_put(st.h, "alice", &a, "AUTH", r), KSS_OK,
+	    "caseless: a document AUTH");
+	json_decref(r);
+	st.ops->secret_get(st.h, "alice", &s);
+	is_str(s.value, "$y$a", "caseless: leaves auth.json alone");
+	kss_secret_free(&s);
+	st.ops->secret_get(st.h, "Alice", &s);
+	is_str(s.value, "$y$A", "caseless: Alice keeps hers");
+	kss_secret_free(&s);
+	r = rec("abc", "lower");
+	st.ops->doc_put(st.h, "Alice", &A, "abc", r);
+	json_decref(r);
+	r = rec("ABC", "upper");
+	st.ops->doc_put(st.h, "Alice", &A, "ABC", r);
+	json_decref(r);
+	is_str(field(&st, "Alice", "abc", "progress"), "lower",
+	    "caseless: documents abc and ABC");
+	is_str(field(&st, "Alice", "ABC", "progress"), "upper",
+	    "caseless: are two records");
+	kss_store_close(&st);
+	fold = 0;
+}
+
+/* The original kss's folder, copied onto a file system that ignores case:
+ * its capitals are found, but no longer given out. */
+static void
+copied(const char *root)
+{
+	struct kss_secret s = {NULL, false};
+	struct kss_store st;
+	char dir[600];
+
+	snprintf(dir, sizeof(dir), "%s/copied", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK)
+		return;
+	st.ops->user_create(st.h, "Bob", "$y$B");
+	kss_store_close(&st);
+	fold = 1;
+	if (!is_int(kss_store_file_open(dir, &lg, &st), KSS_OK,
+	    "copied: store opens")) {
+		fold = 0;
+		return;
+	}
+	is_int(st.ops->secret_get(st.h, "Bob", &s), KSS_OK,
+	    "copied: Bob is found");
+	kss_secret_free(&s);
+	is_int(st.ops->secret_get(st.h, "bob", &s), KSS_E_NO_ACCOUNT,
+	    "copied: bob is not Bob");
+	is_int(st.ops->user_create(st.h, "bob", "$y$b"), KSS_E_USER_EXISTS,
+	    "copied: nor can take Bob's folder");
+	st.ops->secret_get(st.h, "Bob", &s);
+	is_str(s.value, "$y$B", "copied: Bob's credential intact");
+	kss_secret_free(&s);
+	kss_store_close(&st);
+	fold = 0;
+}
+
+int
+main(void)
+{
+	char root[] = "/tmp/kss-fault-XXXXXX", dir[600], cmd[700];
+	struct kss_store st;
+
+	if (mkdtemp(root) == NULL)
+		return 1;
+	snprintf(dir, sizeof(dir), "%s/data", root);
+	if (is_int(kss_store_file_open(dir, &lg, &st), KSS_OK, "store opens")) {
+		st.ops->user_create(st.h, "ann", "$y$h");
+		write_faults(&st, dir);
+		read_faults(&st);
+		nfs_locks(&st);
+		account_faults(&st, dir);
+		kss_store_close(&st);
+	}
+	caseless(root);
+	copied(root);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		return 1;
+	return tap_done();
+}
