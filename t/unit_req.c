@@ -219,7 +219,15 @@ tail(const char *p, enum kss_method m, char *arg)
 static void
 tails(void)
 {
-	char arg[64];
+	const struct kss_route *r = (const struct kss_route *)tails;
+	const char *a = "stale";
+	size_t alen = 5;
+	char arg[64], path[] = "healthcheck", allow[32] = "stale";
+
+	is_int(kss_route_tail(path, strlen(path), KSS_M_GET, &r, &a, &alen,
+	    allow, sizeof(allow)), KSS_E_NOT_FOUND, "a path without '/' has no tail");
+	ok(r == NULL && a == NULL && alen == 0 && allow[0] == '\0',
+	    "and every output is set all the same");
 
 	is_int(tail("/kosync/users/auth", KSS_M_GET, arg), KSS_OK,
 	    "any prefix: /kosync/users/auth");
