@@ -12,6 +12,14 @@
 
 #include "transport.h"
 
+/* Where the data lives when KSS_DIR is unset (lib/conf.c decides; this is
+ * what --help tells the administrator). */
+#ifdef KSS_DEFAULT_DIR
+#define DEFAULT_DIR_TEXT KSS_DEFAULT_DIR
+#else
+#define DEFAULT_DIR_TEXT "$XDG_DATA_HOME/kss, else $HOME/.local/share/kss"
+#endif
+
 static void
 usage(FILE *f)
 {
@@ -26,27 +34,34 @@ usage(FILE *f)
 	    "  --fcgi            serve FastCGI on the socket on stdin\n"
 	    "  --listen ADDRESS  open and serve FastCGI on ADDRESS: a unix socket\n"
 	    "                    path (/run/kss.sock) or HOST:PORT (127.0.0.1:9000)\n"
-	    "  --backlog N       listen queue length for --listen (default 64)\n"
+	    "  --backlog N       listen queue length for --listen, 1..65535\n"
+	    "                    (default 64)\n"
 	    "  --help, --version\n"
 	    "\n"
 	    "Configuration comes from the environment: KSS_DIR, KSS_DISABLE_REGISTRATION,\n"
-	    "KSS_STRICT_ACCEPT, KSS_HASH_COST (see kss's README).\n");
+	    "KSS_STRICT_ACCEPT, KSS_HASH_COST (see kss's README).\n"
+	    "Data directory when KSS_DIR is unset: %s\n", DEFAULT_DIR_TEXT);
 }
 
-/* The FastCGI convention (FCGX_IsCGI, kcgi): fd 0 is a listening socket
+/* The FastCGI convention (FCGX_IsCGI, kcgi): fd is a listening socket
  * exactly when getpeername() on it fails with ENOTCONN. */
 static int
-stdin_is_listener(void)
+is_listener(int fd)
 {
 	struct sockaddr_storage sa;
 	socklen_t len = sizeof(sa);
 
-	return getpeername(STDIN_FILENO, (struct sockaddr *)&sa, &len) < 0 &&
+	return getpeername(fd, (struct sockaddr *)&sa, &len) < 0 &&
 	    errno == ENOTCONN;
 }
 
-/* systemd socket activation (sd_listen_fds(3)): one socket passed as fd 3
- * with LISTEN_PID naming us. Returns the fd, or -1 when not activated. */
+/* systemd socket activation (sd_listen_fds(3)): sockets passed from fd 3
+ * on, LISTEN_FDS of them, with LISTEN_PID naming us (otherwise the
+ * variables were meant for another process and are ignored). kss serves
+ * exactly one: anything else is a unit to fix, said once, not a reason
+ * to guess. Returns 3, -1 when not activated, -2 on such an error. The
+ * variables are removed, as sd_listen_fds(unset=1) does, so that nothing
+ * started later takes them for its own. */
 static int
 activated_fd(void)
 {
@@ -56,39 +71,68 @@ activated_fd(void)
 
 	if (pid == NULL || fds == NULL)
 		return -1;
+	errno = 0;
 	n = strtol(pid, &end, 10);
-	if (*end != '\0' || n != (long)getpid())
+	if (errno != 0 || end == pid || *end != '\0' || n != (long)getpid())
 		return -1;
 	if (strcmp(fds, "1") != 0) {
-		fprintf(stderr, "kss: LISTEN_FDS=%s: kss serves one socket\n", fds);
-		return -1;
+		fprintf(stderr, "kss: LISTEN_FDS=%s: kss serves exactly one "
+		    "socket (one ListenStream= in the socket unit)\n", fds);
+		return -2;
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (!is_listener(3)) {
+		fprintf(stderr, "kss: LISTEN_FDS=1 but fd 3 is not a listening "
+		    "socket\n");
+		return -2;
 	}
 	return 3;
+}
+
+/* The value of an option that takes one, or NULL (said) when missing. */
+static const char *
+option_value(int argc, char *argv[], int *i)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "kss: %s needs a value (see --help)\n",
+		    argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
 }
 
 int
 main(int argc, char *argv[])
 {
 	enum { AUTO, CGI, FCGI, LISTEN } mode = AUTO;
-	const char *addr = NULL;
+	const char *addr = NULL, *v;
 	long backlog = 64;
-	char *end;
-	int i, fd;
+	int i, fd, backlog_set = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--cgi") == 0)
 			mode = CGI;
 		else if (strcmp(argv[i], "--fcgi") == 0)
 			mode = FCGI;
-		else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+		else if (strcmp(argv[i], "--listen") == 0) {
+			if ((addr = option_value(argc, argv, &i)) == NULL)
+				return 2;
 			mode = LISTEN;
-			addr = argv[++i];
-		} else if (strcmp(argv[i], "--backlog") == 0 && i + 1 < argc) {
-			backlog = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || backlog < 1 || backlog > 65535) {
-				fprintf(stderr, "kss: --backlog wants 1..65535\n");
+		} else if (strcmp(argv[i], "--backlog") == 0) {
+			if ((v = option_value(argc, argv, &i)) == NULL)
+				return 2;
+			/* Digits only: strtol would take " 5", "+5", "5x". */
+			backlog = 0;
+			if (*v == '\0' || strspn(v, "0123456789") != strlen(v) ||
+			    strlen(v) > 5 || (backlog = atol(v)) < 1 ||
+			    backlog > 65535) {
+				fprintf(stderr, "kss: --backlog %s: want a "
+				    "number 1..65535\n", v);
 				return 2;
 			}
+			backlog_set = 1;
 		} else if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -101,10 +145,15 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (mode == AUTO && (fd = activated_fd()) >= 0)
-		return kss_fcgi_run(fd);
+	if (backlog_set && mode != LISTEN) {
+		fprintf(stderr, "kss: --backlog goes with --listen (the socket "
+		    "kss opens itself)\n");
+		return 2;
+	}
+	if (mode == AUTO && (fd = activated_fd()) != -1)
+		return fd < 0 ? 1 : kss_fcgi_run(fd);
 	if (mode == AUTO)
-		mode = stdin_is_listener() ? FCGI : CGI;
+		mode = is_listener(STDIN_FILENO) ? FCGI : CGI;
 	switch (mode) {
 	case CGI:
 		return kss_cgi_run();
@@ -120,6 +169,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "kss: listening on %s\n", addr);
 		return kss_fcgi_run(fd);
 	default:
+		/* Else FCGX_Accept_r fails at once and the loop ends with
+		 * status 0, saying nothing. */
+		if (!is_listener(STDIN_FILENO)) {
+			fprintf(stderr, "kss: --fcgi: standard input is not a "
+			    "listening socket\n");
+			return 1;
+		}
 		return kss_fcgi_run(STDIN_FILENO);
 	}
 }
