@@ -61,6 +61,7 @@ done
 ok $checked "examples/apache.conf passes apache2 -t $(grep -v 'Syntax OK' "$TMP/check")"
 ok $started "Apache starts $(cat "$TMP/start")"
 T_CLEANUP='"$APACHE" -f "$TMP/httpd.conf" -k stop 2>/dev/null; wait_gone $(procs_under "$TMP/")'
+keep_log "$TMP/httpd-error.log"	# kss's stderr, from mod_cgid and mod_fcgid
 
 scenario apache-fcgid-root "http://127.0.0.1:$fport"
 scenario apache-fcgid-prefix "http://127.0.0.1:$fport/kosync"

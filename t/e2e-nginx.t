@@ -22,6 +22,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 ok $? "a self-signed certificate"
 CURL_OPTS=(--cacert "$TMP/cert.pem")
 mkdir -p "$TMP/nginx-tmp"
+keep_log "$TMP/nginx-error.log"	# kss's stderr through FastCGI and fcgiwrap
 
 # start_nginx SOCKET: nginx with the example, its upstream on SOCKET; on
 # other ports when one proves taken.

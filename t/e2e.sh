@@ -48,7 +48,8 @@ CURL_OPTS=()
 
 # http METHOD URL [BODY] [-- CURL ARGS...]: one request with curl; sets
 # STATUS, HEADERS, BODY like req does, and counts answers without the exact
-# JSON headers in BAD_HEADERS.
+# JSON headers in BAD_HEADERS. Keys and passwords sent are noted as secrets
+# (done_testing looks for them in the server logs given to keep_log).
 http() {
 	local method=$1 url=$2 args=()
 	shift 2
@@ -58,6 +59,12 @@ http() {
 		shift
 	fi
 	[ "${1:-}" = -- ] && shift
+	local a
+	for a in "${args[@]}" "$@"; do
+		case $a in [Xx]-[Aa]uth-[Kk]ey:*) secret "${a#*: }" ;; esac
+	done
+	[[ ${args[*]} =~ \"password\"[[:space:]]*:[[:space:]]*\"([^\"]*)\" ]] &&
+	    secret "${BASH_REMATCH[1]}"
 	local out=$TMP/http.$BASHPID
 	curl "${args[@]}" "$@" "$url" >"$out" 2>"$out.err" ||
 	    echo "# curl failed: $(cat "$out.err")"
@@ -81,7 +88,7 @@ scenario() {
 	err_is 402 2002 'Username is already registered.' "$n: register again"
 	http GET "$base/users/auth" "${auth[@]}"
 	is "$STATUS $BODY" '200 {"authorized":"OK"}' "$n: login (x-auth headers passed through)"
-	http GET "$base/users/auth" -- -H "x-auth-user: $u" -H "x-auth-key: nope"
+	http GET "$base/users/auth" -- -H "x-auth-user: $u" -H "x-auth-key: wrong-e2e-key-4c7b"
 	err_is 401 2001 'Unauthorized' "$n: login with a wrong key"
 
 	http PUT "$base/syncs/progress" "{\"document\":\"$doc\",\"progress\":\"/body/DocFragment[20]/body/p[22]/img.0\",\"percentage\":0.3188,\"device\":\"PocketBook\",\"device_id\":\"6B344CE498AE402096F5AEB4154C1DBB\"}" "${auth[@]}"

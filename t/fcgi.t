@@ -8,12 +8,18 @@
 
 command -v cgi-fcgi >/dev/null || skip_all "cgi-fcgi (Debian: libfcgi-bin) not installed"
 
+FCK=fc-key-3b8e21	# fc's keys
+FCK2=fc-key2-c7d410
+
 # start_kss VAR=value... -- ARGS: starts kss in the background with that
 # environment (sanitizer options added) and reads its first stderr line
-# into LINE, through a fresh FIFO: no sleeping, no polling.
+# into LINE, through a fresh FIFO: no sleeping, no polling. The rest of
+# its stderr is kept for done_testing (DRAIN copies it). PRE, when set, is
+# run by the subshell that becomes kss (ulimit, trap).
 NSTART=0
+PRE=
 start_kss() {
-	local envs=()
+	local envs=() fifo
 	while [ "$1" != -- ]; do
 		envs+=("$1")
 		shift
@@ -24,19 +30,71 @@ start_kss() {
 	[ -n "${ASAN_OPTIONS:-}" ] &&
 	    envs+=("ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0")
 	[ -n "${UBSAN_OPTIONS:-}" ] && envs+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
+	[ -n "${LSAN_OPTIONS:-}" ] && envs+=("LSAN_OPTIONS=$LSAN_OPTIONS")
 	NSTART=$((NSTART + 1))
-	mkfifo "$TMP/log$NSTART"
-	env -i "${envs[@]}" "$KSS_BIN" "$@" 2>"$TMP/log$NSTART" &
+	fifo=$TMP/log$NSTART
+	mkfifo "$fifo"
+	(
+		eval "$PRE"
+		exec env -i "${envs[@]}" "$KSS_BIN" "$@"
+	) 2>"$fifo" &
 	PID=$!
-	exec 3<"$TMP/log$NSTART"
+	exec 3<"$fifo"
+	LINE=
 	read -r LINE <&3
+	{ printf '%s\n' "$LINE"; cat; } <&3 >"$LOGS/server$NSTART" &
+	DRAIN=$!
+	exec 3<&-
+}
+
+# stop_kss SIGNAL: stops the last kss started; its exit status in RC.
+stop_kss() {
+	kill -"$1" "$PID"
+	wait "$PID"
+	RC=$?
+	[ -z "$DRAIN" ] || wait "$DRAIN"
+	T_CLEANUP=
+}
+
+# wait_listening SOCKET: polls (up to 10 s) until a unix socket of that
+# path listens (/proc/net/unix: flags 00010000, __SO_ACCEPTCON).
+wait_listening() {
+	local i
+	for i in $(seq 500); do
+		awk -v p="$1" '$NF == p && $4 == "00010000" { f = 1 } END { exit !f }' \
+		    /proc/net/unix && return 0
+		kill -0 "$PID" 2>/dev/null || return 1
+		sleep 0.02
+	done
+	return 1
+}
+
+# spawn_n SOCKET VAR=value... -- COMMAND...: COMMAND with a listening
+# socket on fd 0, from spawn-fcgi -n (no fork: PID is COMMAND itself),
+# stderr kept for done_testing. Returns once the socket listens.
+spawn_n() {
+	local sock=$1 envs=()
+	shift
+	mapfile -t envs < <(san_env)
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	NSTART=$((NSTART + 1))
+	env -i "${envs[@]}" spawn-fcgi -n -s "$sock" -- "$@" \
+	    >/dev/null 2>"$LOGS/server$NSTART" &
+	PID=$!
+	DRAIN=
+	wait_listening "$sock"
 }
 
 SOCK=$TMP/kss.sock
 # The server's environment: settings only a FastCGI process would hold,
 # and a request header that must never be taken from it.
 start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 HTTP_X_AUTH_USER=ghost \
-    HTTP_X_AUTH_KEY=ghostkey -- --listen "$SOCK"
+    HTTP_X_AUTH_KEY=ghost-key-99e1d7 -- --listen "$SOCK"
+secret ghost-key-99e1d7
 T_CLEANUP='kill $PID 2>/dev/null'
 line=$LINE
 is "$line" "kss: listening on $SOCK" "kss --listen says when it is ready"
@@ -44,30 +102,30 @@ RUN=(cgi-fcgi -bind -connect "$SOCK")
 
 req GET /healthcheck
 is "$STATUS $BODY" '200 {"state":"OK"}' "healthcheck over FastCGI"
-req POST /users/create '{"username":"fc","password":"k"}'
+req POST /users/create "{\"username\":\"fc\",\"password\":\"$FCK\"}"
 is "$STATUS $BODY" '201 {"username":"fc"}' "register over FastCGI"
-as fc k PUT /syncs/progress '{"document":"d","progress":"p","percentage":0.3188,"device":"K"}'
+as fc $FCK PUT /syncs/progress '{"document":"d","progress":"p","percentage":0.3188,"device":"K"}'
 is "$STATUS" 200 "push"
-as fc k GET /syncs/progress/d
+as fc $FCK GET /syncs/progress/d
 is "$(jf '[.progress,.percentage]')" '["p",0.3188]' "pull"
 # The process remembers verified keys; a key changed behind its back (by
 # another process) must still be refused at once.
-as fc k GET /users/auth
-as fc k GET /users/auth
+as fc $FCK GET /users/auth
+as fc $FCK GET /users/auth
 is "$STATUS" 200 "login twice in one process"
 RUN=("$KSS_BIN")
-as fc k PUT /users/password '{"password":"k2"}'
+as fc $FCK PUT /users/password "{\"password\":\"$FCK2\"}"
 is "$STATUS" 200 "the key changed by another process (CGI)"
 RUN=(cgi-fcgi -bind -connect "$SOCK")
-as fc k GET /users/auth
+as fc $FCK GET /users/auth
 err_is 401 2001 'Unauthorized' "the FastCGI process refuses the old key at once"
-as fc k2 GET /users/auth
+as fc $FCK2 GET /users/auth
 is "$STATUS" 200 "and takes the new one"
-as fc k2 PUT /users/password '{"password":"k"}'
-as fc k2 GET /users/auth
-is "$STATUS" 401 "changed back through FastCGI: k2 refused"
-as fc k GET /users/auth
-is "$STATUS" 200 "k works again"
+as fc $FCK2 PUT /users/password "{\"password\":\"$FCK\"}"
+as fc $FCK2 GET /users/auth
+is "$STATUS" 401 "changed back through FastCGI: the second key refused"
+as fc $FCK GET /users/auth
+is "$STATUS" 200 "the first works again"
 req GET /nope
 err_is 404 404 'Not found.' "404"
 req POST /users/create '{"username":'
@@ -82,30 +140,30 @@ is "$STATUS" 400 "a body shorter than CONTENT_LENGTH is 400, no hang"
 
 # Per-request params win over the process environment, and HTTP_* comes
 # only from the request.
-req KSS_DISABLE_REGISTRATION=true POST /users/create '{"username":"z","password":"k"}'
+req KSS_DISABLE_REGISTRATION=true POST /users/create '{"username":"z","password":"fc-z-key-0d5a"}'
 err_is 402 2005 'User registration is disabled.' "a per-request param (fastcgi_param) is read"
 BASE_CONFIG=0
-req POST /users/create '{"username":"fromenv","password":"k"}'
+req POST /users/create '{"username":"fromenv","password":"fc-env-key-6b2f"}'
 ok $([ "$STATUS" = 201 ] && [ -f "$DATA/fromenv/auth.json" ]; echo $?) \
     "KSS_DIR from the process environment when the request has none"
 req GET /users/auth
 err_is 401 2001 'Unauthorized' "x-auth headers are never taken from the process environment"
 BASE_CONFIG=1
-req "KSS_DIR=$TMP/other" POST /users/create '{"username":"elsewhere","password":"k"}'
+req "KSS_DIR=$TMP/other" POST /users/create '{"username":"elsewhere","password":"fc-else-key-e3a9"}'
 ok $([ -f "$TMP/other/elsewhere/auth.json" ]; echo $?) "a per-request KSS_DIR overrides the process's"
 
 # One process serves many requests without growing.
 rss() { awk '/^VmRSS/ {print $2}' /proc/$PID/status; }
 for i in $(seq 50); do
-	as fc k PUT /syncs/progress "{\"document\":\"d$((i % 10))\",\"progress\":\"$i\",\"percentage\":0.5,\"device\":\"K\"}"
-	as fc k GET /syncs/progress/d$((i % 10)) >/dev/null
+	as fc $FCK PUT /syncs/progress "{\"document\":\"d$((i % 10))\",\"progress\":\"$i\",\"percentage\":0.5,\"device\":\"K\"}"
+	as fc $FCK GET /syncs/progress/d$((i % 10)) >/dev/null
 done
 r1=$(rss)
 fails=0
 for i in $(seq 150); do
-	as fc k PUT /syncs/progress "{\"document\":\"d$((i % 10))\",\"progress\":\"$i\",\"percentage\":0.5,\"device\":\"K\"}"
+	as fc $FCK PUT /syncs/progress "{\"document\":\"d$((i % 10))\",\"progress\":\"$i\",\"percentage\":0.5,\"device\":\"K\"}"
 	[ "$STATUS" = 200 ] || fails=$((fails + 1))
-	as fc k GET /syncs/progress/d$((i % 10))
+	as fc $FCK GET /syncs/progress/d$((i % 10))
 	[ "$STATUS" = 200 ] || fails=$((fails + 1))
 	req POST /users/create '[1]'
 	[ "$STATUS" = 400 ] || fails=$((fails + 1))
@@ -120,10 +178,8 @@ else
 	ok $([ $((r2 - r1)) -le 128 ]; echo $?) "resident memory steady: ${r1} KiB then ${r2} KiB"
 fi
 
-kill -TERM $PID
-wait $PID
-is "$?" 0 "SIGTERM ends the loop with status 0"
-T_CLEANUP=
+stop_kss TERM
+is "$RC" 0 "SIGTERM ends the loop with status 0"
 
 # --listen on TCP, loopback only: the first free port of a few.
 for try in 1 2 3 4 5; do
@@ -136,24 +192,24 @@ done
 T_CLEANUP='kill $PID 2>/dev/null'
 is "$line" "kss: listening on 127.0.0.1:$PORT" "kss --listen 127.0.0.1:PORT"
 RUN=(cgi-fcgi -bind -connect "127.0.0.1:$PORT")
-as fc k GET /syncs/progress/d1
+as fc $FCK GET /syncs/progress/d1
 is "$STATUS $(jf .document)" '200 "d1"' "a request over TCP"
-kill -TERM $PID
-wait $PID
-is "$?" 0 "and a clean stop"
-T_CLEANUP=
+stop_kss TERM
+is "$RC" 0 "and a clean stop"
 
 # fd 0 is a listening socket (spawn-fcgi, lighttpd bin-path, systemd):
 # FastCGI is detected with no option.
 if command -v spawn-fcgi >/dev/null; then
 	SOCK2=$TMP/spawned.sock
-	out=$(env -i KSS_DIR="$DATA" KSS_HASH_COST=1 spawn-fcgi -s "$SOCK2" -- "$KSS_BIN" 2>&1)
+	mapfile -t sans < <(san_env)
+	out=$(env -i ${sans[@]+"${sans[@]}"} KSS_DIR="$DATA" KSS_HASH_COST=1 \
+	    spawn-fcgi -s "$SOCK2" -- "$KSS_BIN" 2>&1)
 	PID2=$(printf '%s' "$out" | sed -n 's/.*PID: *\([0-9]*\).*/\1/p')
 	T_CLEANUP='kill $PID2 2>/dev/null'
 	ok $([ -n "$PID2" ]; echo $?) "spawn-fcgi started kss ($out)"
 	RUN=(cgi-fcgi -bind -connect "$SOCK2")
 	for i in 1 2 3; do
-		as fc k GET /syncs/progress/d1
+		as fc $FCK GET /syncs/progress/d1
 		is "$STATUS $(jf .document)" '200 "d1"' "request $i to the spawned process"
 	done
 	kill -TERM "$PID2"

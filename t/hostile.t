@@ -30,17 +30,17 @@ err_is 400 104 'Body should be a JSON hash.' "a GET body is parsed too (as the o
 
 # --- CONTENT_LENGTH ---
 for cl in abc -5 '+5' ' 5' 5x 0x10; do
-	req "CONTENT_LENGTH=$cl" POST /users/create '{"username":"x","password":"y"}'
+	req "CONTENT_LENGTH=$cl" POST /users/create '{"username":"x","password":"pass-y-04c1"}'
 	err_is 400 103 'Could not parse JSON in body.' "garbage CONTENT_LENGTH '$cl'"
 done
-req CONTENT_LENGTH=100 POST /users/create '{"username":"x","password":"y"}'
+req CONTENT_LENGTH=100 POST /users/create '{"username":"x","password":"pass-y-04c1"}'
 err_is 400 103 'Could not parse JSON in body.' "CONTENT_LENGTH past the body's end: 400, no hang"
 for cl in 65537 1000000000 99999999999999999999999999; do
 	req "CONTENT_LENGTH=$cl" POST /users/create '{}'
 	err_is 413 413 'Request body too large.' "CONTENT_LENGTH $cl is 413 before reading"
 done
 big=$(head -c 70000 /dev/zero | tr '\0' 'a')
-req POST /users/create "{\"username\":\"$big\",\"password\":\"k\"}"
+req POST /users/create "{\"username\":\"$big\",\"password\":\"key-h-73be\"}"
 err_is 413 413 'Request body too large.' "a 70 KB body is 413"
 field=$(head -c 4097 /dev/zero | tr '\0' 'a')
 as eve $SECRET PUT /syncs/progress "{\"document\":\"d\",\"progress\":\"$field\",\"percentage\":0.5,\"device\":\"K\"}"
@@ -65,16 +65,16 @@ for u in '/' '..' '.' '../escape' '../../etc' 'a/../../b' '%2e%2e' '.hidden' \
 done
 for u in "$ten" 'a\u0000b' 'tab\there' 'nl\nx' 'del\u007f' 'c1\u0085' \
     'x:y'; do
-	req POST /users/create "{\"username\":\"$u\",\"password\":\"k\"}"
+	req POST /users/create "{\"username\":\"$u\",\"password\":\"key-h-73be\"}"
 	err_is 403 2003 'Invalid request' "username '${u:0:20}' refused"
 done
-req POST /users/create '{"username":"\udc00","password":"k"}'
+req POST /users/create '{"username":"\udc00","password":"key-h-73be"}'
 err_is 400 103 'Could not parse JSON in body.' "a lone surrogate is not JSON"
-as "$ten" k GET /users/auth
+as "$ten" key-h-73be GET /users/auth
 err_is 401 2001 'Unauthorized' "a 10 KB user header is 401"
-as $'bad\001' k GET /users/auth
+as $'bad\001' key-h-73be GET /users/auth
 err_is 401 2001 'Unauthorized' "a control byte in the user header is 401"
-as $'\xff\xfe' k GET /users/auth
+as $'\xff\xfe' key-h-73be GET /users/auth
 err_is 401 2001 'Unauthorized' "invalid UTF-8 in the user header is 401"
 as eve "$ten" GET /users/auth
 err_is 401 2001 'Unauthorized' "a 10 KB key header is 401"
@@ -100,10 +100,8 @@ as eve $SECRET GET "/syncs/progress/$ten"
 err_is 403 2004 "Field 'document' not provided." "GET a 10 KB id"
 as eve $SECRET GET $'/syncs/progress/a\001b'
 err_is 403 2004 "Field 'document' not provided." "GET an id with a control byte"
-env -i KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=eve \
-    HTTP_X_AUTH_KEY=$SECRET REQUEST_URI=/syncs/progress/a%00b \
-    "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null
-parse_response "$TMP/r"
+raw_req KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=eve \
+    HTTP_X_AUTH_KEY=$SECRET REQUEST_URI=/syncs/progress/a%00b </dev/null
 err_is 403 2004 "Field 'document' not provided." "GET an id with %00 (REQUEST_URI)"
 long=$(printf '€%.0s' $(seq 42))
 as eve $SECRET PUT /syncs/progress "{\"document\":\"$long\",\"progress\":\"long\",\"percentage\":0.5,\"device\":\"K\"}"
@@ -175,40 +173,47 @@ if [ "$(id -u)" -ne 0 ]; then
 else
 	mkdir "$TMP/ro" && chattr +i "$TMP/ro" 2>/dev/null && immutable=1 || immutable=0
 	if [ $immutable -eq 1 ]; then
-		req "KSS_DIR=$TMP/ro" POST /users/create '{"username":"a","password":"b"}'
+		req "KSS_DIR=$TMP/ro" POST /users/create '{"username":"a","password":"pass-b-6a2e"}'
 		is "$STATUS $(jf .code)" "500 2000" "an unwritable (immutable) KSS_DIR is a JSON 500"
 		chattr -i "$TMP/ro"
 	else
-		req "KSS_DIR=/proc/self" POST /users/create '{"username":"a","password":"b"}'
+		req "KSS_DIR=/proc/self" POST /users/create '{"username":"a","password":"pass-b-6a2e"}'
 		is "$STATUS $(jf .code)" "500 2000" "an unwritable KSS_DIR (/proc/self) is a JSON 500"
 	fi
 fi
-env -i REQUEST_METHOD=GET PATH_INFO=/healthcheck "$KSS_BIN" >"$TMP/r" 2>"$TMP/e" </dev/null
-parse_response "$TMP/r"
+# post_bare BODY [VAR=value ...]: POST /users/create with only those
+# variables, no KSS_DIR.
+post_bare() {
+	local body=$1
+	shift
+	secret "$(printf '%s' "$body" | jq -r .password)"
+	printf '%s' "$body" >"$TMP/body"
+	raw_req REQUEST_METHOD=POST PATH_INFO=/users/create \
+	    CONTENT_LENGTH="$(wc -c <"$TMP/body")" KSS_HASH_COST=1 "$@" <"$TMP/body"
+}
+raw_req REQUEST_METHOD=GET PATH_INFO=/healthcheck </dev/null
 is "$STATUS $(jf .code)" "500 2000" "no KSS_DIR and no HOME: JSON 500"
-like "$(cat "$TMP/e")" 'KSS_DIR is not set' "and the log says to set KSS_DIR"
-env -i HOME="$TMP/home" REQUEST_METHOD=POST PATH_INFO=/users/create CONTENT_LENGTH=31 \
-    KSS_HASH_COST=1 "$KSS_BIN" <<<'{"username":"h","password":"k"}' >"$TMP/r" 2>/dev/null
-parse_response "$TMP/r"
+like "$ERRLOG" 'KSS_DIR is not set' "and the log says to set KSS_DIR"
+post_bare '{"username":"h","password":"key-h-73be"}' HOME="$TMP/home"
 ok $([ "$STATUS" = 201 ] && [ -f "$TMP/home/.local/share/kss/h/auth.json" ]; echo $?) "default KSS_DIR is ~/.local/share/kss"
-env -i XDG_DATA_HOME="$TMP/xdg" HOME="$TMP/home" REQUEST_METHOD=POST PATH_INFO=/users/create \
-    CONTENT_LENGTH=31 KSS_HASH_COST=1 "$KSS_BIN" <<<'{"username":"x","password":"k"}' >"$TMP/r" 2>/dev/null
-ok $([ -f "$TMP/xdg/kss/x/auth.json" ]; echo $?) "or \$XDG_DATA_HOME/kss"
+post_bare '{"username":"x","password":"key-h-73be"}' HOME="$TMP/home" \
+    XDG_DATA_HOME="$TMP/xdg"
+ok $([ "$STATUS" = 201 ] && [ -f "$TMP/xdg/kss/x/auth.json" ]; echo $?) "or \$XDG_DATA_HOME/kss"
 for c in 0 12 abc 5x; do
 	req "KSS_HASH_COST=$c" GET /healthcheck
 	is "$STATUS $(jf .code)" "500 2000" "KSS_HASH_COST=$c is a clear server error"
 done
 like "$ERRLOG" 'KSS_HASH_COST must be' "naming the variable"
-req KSS_HASH_COST= POST /users/create '{"username":"defaultcost","password":"k"}'
+req KSS_HASH_COST= POST /users/create '{"username":"defaultcost","password":"key-h-73be"}'
 like "$(jq -r '."x-auth-key-hash"' "$DATA/defaultcost/auth.json")" '^\$y\$j9T\$' "default cost is yescrypt's 5 (j9T)"
 
 # --- the executable ---
-"$KSS_BIN" --help >"$TMP/r" 2>&1
-ok $? "--help works"
-"$KSS_BIN" --bogus >/dev/null 2>&1
+kss_run -- --help >/dev/null
+is "$?" 0 "--help works"
+kss_run -- --bogus >/dev/null
 is "$?" 2 "an unknown option exits 2"
-printf '' | env -i KSS_DIR="$DATA" REQUEST_METHOD=GET PATH_INFO=/healthcheck "$KSS_BIN" --cgi >"$TMP/r" 2>/dev/null
-parse_response "$TMP/r"
+like "$ERRLOG" '^kss: unknown option --bogus' "naming it"
+raw_req KSS_DIR="$DATA" REQUEST_METHOD=GET PATH_INFO=/healthcheck -- --cgi </dev/null
 is "$STATUS" 200 "--cgi forces CGI"
 
 done_testing

@@ -12,6 +12,15 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/kss-test.XXXXXX")
 DATA=$TMP/data
 BAD_HEADERS=0	# answers without the exact JSON headers
 BAD_EXITS=0	# kss runs that did not exit 0 (a sanitizer report, a crash)
+# What done_testing searches for secrets: every stderr kss wrote (one file
+# per writing shell or server, in LOGS, plus the server logs keep_log
+# names), and every key and password the test sent (SECRETS, one a line).
+# Files, not variables: racers run requests in subshells.
+LOGS=$TMP/logs
+SECRETS=$TMP/secrets
+mkdir "$LOGS"
+: >"$SECRETS"
+: >"$TMP/kept-logs"
 trap 't_cleanup' EXIT
 
 t_cleanup() {
@@ -19,13 +28,19 @@ t_cleanup() {
 	rm -rf "$TMP"
 }
 
-ok() {	# ok CONDITION_STATUS DESCRIPTION
+# ok CONDITION_STATUS DESCRIPTION. With T_TODO set, the test point is a
+# known failure (TAP "# TODO reason": XFAIL, and XPASS once it passes,
+# which fails the suite so that the TODO goes).
+T_TODO=
+ok() {
 	T_N=$((T_N + 1))
+	local todo=
+	[ -n "$T_TODO" ] && todo=" # TODO $T_TODO"
 	if [ "$1" -eq 0 ]; then
-		echo "ok $T_N - $2"
+		echo "ok $T_N - $2$todo"
 	else
-		echo "not ok $T_N - $2"
-		T_FAILED=$((T_FAILED + 1))
+		echo "not ok $T_N - $2$todo"
+		[ -n "$T_TODO" ] || T_FAILED=$((T_FAILED + 1))
 	fi
 }
 
@@ -57,7 +72,46 @@ skip_all() {
 	exit 0
 }
 
+# secret VALUE...: a key or password sent to kss, which must never show
+# in its stderr.
+secret() {
+	local v
+	for v in "$@"; do
+		[ -n "$v" ] && printf '%s\n' "$v" >>"$SECRETS"
+	done
+	return 0
+}
+
+# keep_log FILE...: a server's error log (nginx, lighttpd, Apache: where
+# kss's stderr goes behind them), searched for secrets by done_testing.
+keep_log() {
+	printf '%s\n' "$@" >>"$TMP/kept-logs"
+}
+
+# Every key or password of 6 bytes or more that the test sent, against
+# every line kss (or a server in front of it) wrote to stderr. Shorter
+# ones would match by chance; the tests use long, distinctive ones.
+no_secret_in_logs() {
+	local logs=() f strong=$TMP/strong found n lines
+	for f in "$LOGS"/*; do
+		[ -f "$f" ] && logs+=("$f")
+	done
+	while read -r f; do
+		[ -f "$f" ] && logs+=("$f")
+	done <"$TMP/kept-logs"
+	LC_ALL=C awk 'length >= 6' "$SECRETS" | sort -u >"$strong"
+	n=$(wc -l <"$strong")
+	lines=0 found=
+	if [ ${#logs[@]} -gt 0 ]; then
+		lines=$(cat "${logs[@]}" | wc -l)
+		[ "$n" -gt 0 ] &&
+		    found=$(cat "${logs[@]}" | grep -F -f "$strong" | head -3)
+	fi
+	is "$found" "" "none of the $n keys and passwords sent appears in the $lines lines of stderr"
+}
+
 done_testing() {
+	no_secret_in_logs
 	is "$BAD_HEADERS" 0 "every answer had exactly Content-Type: application/json and Cache-Control: no-store"
 	is "$BAD_EXITS" 0 "every run of kss exited 0"
 	echo "1..$T_N"
@@ -74,7 +128,12 @@ base_env() {
 	[ "$BASE_CONFIG" = 1 ] && printf '%s\n' "KSS_DIR=$DATA" "KSS_HASH_COST=1"
 	printf '%s\n' "HTTP_ACCEPT=$ACCEPT" "SERVER_PROTOCOL=HTTP/1.1" \
 	    "GATEWAY_INTERFACE=CGI/1.1"
-	# A sanitizer build reports through these; env -i would drop them.
+	return 0
+}
+
+# san_env: the sanitizer options of this run (a sanitizer build reports
+# through them), as VAR=value lines; env -i would drop them.
+san_env() {
 	local v
 	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 		[ -n "${!v:-}" ] && printf '%s\n' "$v=${!v}"
@@ -86,11 +145,46 @@ base_env() {
 # such as (cgi-fcgi -bind -connect SOCKET).
 RUN=("$KSS_BIN")
 
+# kss_run [VAR=value ...] [--] [ARG ...]: the one way the tests run kss
+# (or RUN): with exactly those variables plus the sanitizer options (env
+# -i), stdin and stdout the caller's. What it writes to stderr is left in
+# ERRLOG and kept for done_testing's search for secrets; a key among the
+# variables is noted as one. Returns the exit status, for the caller to
+# check (req and raw_req count a non-zero one in BAD_EXITS).
+kss_run() {
+	local vars=() v err=$TMP/err.$BASHPID rc=0	# racers run at once
+	mapfile -t vars < <(san_env)
+	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+		case $1 in HTTP_X_AUTH_KEY=*) secret "${1#*=}" ;; esac
+		vars+=("$1")
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	env -i "${vars[@]}" "${RUN[@]}" "$@" 2>"$err" || rc=$?
+	ERRLOG=$(<"$err")
+	[ -n "$ERRLOG" ] && printf '%s\n' "$ERRLOG" >>"$LOGS/run.$BASHPID"
+	return $rc
+}
+
+# raw_req [VAR=value ...]: one request with exactly those variables (no
+# base_env: for a request that lacks what req always sends), the body on
+# stdin. Sets STATUS, HEADERS, BODY and ERRLOG like req.
+raw_req() {
+	local out=$TMP/out.$BASHPID rc=0
+	kss_run "$@" >"$out" || rc=$?
+	if [ $rc -ne 0 ]; then
+		BAD_EXITS=$((BAD_EXITS + 1))
+		echo "# exit $rc from a run of kss with $*"
+	fi
+	parse_response "$out"
+}
+
 # req [VAR=value ...] METHOD PATH [BODY]
-# Runs one CGI request. Sets STATUS, HEADERS (CRLF stripped), BODY, and
-# ERRLOG (what kss wrote to stderr). A response without the exact
-# Content-Type or Cache-Control counts in BAD_HEADERS, a non-zero exit in
-# BAD_EXITS; done_testing checks both.
+# Runs one request (CGI, or through RUN). Sets STATUS, HEADERS (CRLF
+# stripped), BODY, and ERRLOG (what kss wrote to stderr). A response
+# without the exact Content-Type or Cache-Control counts in BAD_HEADERS, a
+# non-zero exit in BAD_EXITS; done_testing checks both. A password in the
+# body is noted as a secret.
 req() {
 	local vars=() method path body=
 	while [ $# -gt 0 ] && case $1 in *=*) true ;; *) false ;; esac; do
@@ -103,19 +197,17 @@ req() {
 		body=$3
 		has_body=1
 	fi
-	local out=$TMP/out.$BASHPID err=$TMP/err.$BASHPID	# racers run req at once
-	local envs=()
+	local in=$TMP/in.$BASHPID envs=()
 	mapfile -t envs < <(base_env)
 	envs+=("REQUEST_METHOD=$method" "PATH_INFO=$path")
 	if [ $has_body -eq 1 ]; then
 		local LC_ALL=C	# ${#body} in bytes
 		envs+=("CONTENT_LENGTH=${#body}")
+		[[ $body =~ \"password\"[[:space:]]*:[[:space:]]*\"([^\"]*)\" ]] &&
+		    secret "${BASH_REMATCH[1]}"
 	fi
-	printf '%s' "$body" |
-	    env -i "${envs[@]}" "${vars[@]}" "${RUN[@]}" >"$out" 2>"$err" ||
-	    { local rc=$?; BAD_EXITS=$((BAD_EXITS + 1)); echo "# exit $rc from $method $path"; }
-	parse_response "$out"
-	ERRLOG=$(cat "$err")
+	printf '%s' "$body" >"$in"
+	raw_req "${envs[@]}" "${vars[@]}" <"$in"
 }
 
 # as USER KEY [VAR=value ...] METHOD PATH [BODY]: req with credentials.

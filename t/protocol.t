@@ -21,9 +21,8 @@ err_is 412 102 'Unsupported version specified in the Accept header.' \
 S=KSS_STRICT_ACCEPT=true
 req $S HTTP_ACCEPT= GET /healthcheck
 is "$STATUS" 412 "strict: empty Accept is refused"
-env -i KSS_DIR="$DATA" KSS_STRICT_ACCEPT=true REQUEST_METHOD=GET \
-    PATH_INFO=/healthcheck "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null
-parse_response "$TMP/r"
+raw_req KSS_DIR="$DATA" KSS_STRICT_ACCEPT=true REQUEST_METHOD=GET \
+    PATH_INFO=/healthcheck </dev/null
 err_is 412 100 'Accept header not set.' "strict: missing Accept is 412/100"
 req $S HTTP_ACCEPT=application/json GET /healthcheck
 err_is 412 101 'Invalid Accept header format.' "strict: application/json is 412/101"
@@ -40,16 +39,16 @@ err_is 400 103 'Could not parse JSON in body.' "the body is checked before Accep
 # --- §4.1 register ---
 req POST /users/create '{"username":"alice","password":"5f4dcc3b5aa765d61d8327deb882cf99"}'
 is "$STATUS $BODY" '201 {"username":"alice"}' "register"
-req POST /users/create '{"username":"alice","password":"other"}'
+req POST /users/create '{"username":"alice","password":"other-6d1c3b"}'
 err_is 402 2002 'Username is already registered.' "register a taken name"
-req POST /users/create '{"username":"Alice","password":"k"}'
+req POST /users/create '{"username":"Alice","password":"key-k-2a9d"}'
 is "$STATUS" 201 "usernames are case-sensitive"
-req POST /users/create '{"username":"a b/é","password":"k","extra":[1,2]}'
+req POST /users/create '{"username":"a b/é","password":"key-k-2a9d","extra":[1,2]}'
 is "$STATUS $BODY" '201 {"username":"a b/é"}' "spaces, slash and UTF-8 in a name; extra fields ignored"
-for b in '{"password":"k"}' '{"username":"","password":"k"}' \
-    '{"username":"x:y","password":"k"}' '{"username":5,"password":"k"}' \
-    '{"username":null,"password":"k"}' '{"username":["u"],"password":"k"}' \
-    '{"username":{"a":1},"password":"k"}' '{"username":true,"password":"k"}' \
+for b in '{"password":"key-k-2a9d"}' '{"username":"","password":"key-k-2a9d"}' \
+    '{"username":"x:y","password":"key-k-2a9d"}' '{"username":5,"password":"key-k-2a9d"}' \
+    '{"username":null,"password":"key-k-2a9d"}' '{"username":["u"],"password":"key-k-2a9d"}' \
+    '{"username":{"a":1},"password":"key-k-2a9d"}' '{"username":true,"password":"key-k-2a9d"}' \
     '{"username":"nopass"}' '{"username":"u1","password":""}' \
     '{"username":"u1","password":5}' '{"username":"u1","password":null}' \
     '{}'; do
@@ -57,14 +56,14 @@ for b in '{"password":"k"}' '{"username":"","password":"k"}' \
 	err_is 403 2003 'Invalid request' "register $b"
 done
 for v in true 1 YES; do
-	req KSS_DISABLE_REGISTRATION=$v POST /users/create '{"username":"zed","password":"k"}'
+	req KSS_DISABLE_REGISTRATION=$v POST /users/create '{"username":"zed","password":"key-k-2a9d"}'
 	err_is 402 2005 'User registration is disabled.' "registration disabled ($v)"
 done
 req KSS_DISABLE_REGISTRATION=true POST /users/create '{}'
 err_is 402 2005 'User registration is disabled.' "disabled: no validation first"
-req KSS_DISABLE_REGISTRATION=false POST /users/create '{"username":"zed","password":"k"}'
+req KSS_DISABLE_REGISTRATION=false POST /users/create '{"username":"zed","password":"key-k-2a9d"}'
 is "$STATUS" 201 "KSS_DISABLE_REGISTRATION=false keeps it open"
-req KSS_DISABLE_REGISTRATION=perhaps POST /users/create '{"username":"zed2","password":"k"}'
+req KSS_DISABLE_REGISTRATION=perhaps POST /users/create '{"username":"zed2","password":"key-k-2a9d"}'
 is "$STATUS $(jf .code)" "500 2000" "an unknown switch value is a clear server error"
 like "$ERRLOG" 'KSS_DISABLE_REGISTRATION' "and the log names the variable"
 
@@ -72,7 +71,7 @@ like "$ERRLOG" 'KSS_DISABLE_REGISTRATION' "and the log names the variable"
 K=5f4dcc3b5aa765d61d8327deb882cf99
 as alice $K GET /users/auth
 is "$STATUS $BODY" '200 {"authorized":"OK"}' "login"
-as alice wrong GET /users/auth
+as alice wrong-key-0e5a GET /users/auth
 err_is 401 2001 'Unauthorized' "login with a wrong key"
 as nobody $K GET /users/auth
 err_is 401 2001 'Unauthorized' "login as an unknown user"
@@ -97,9 +96,9 @@ is "$STATUS $(jf '[.document, (.timestamp|type)]')" "200 [\"$DOC\",\"number\"]" 
 ts=$(jf .timestamp)
 ok $([ "$ts" -ge "$before" ] && [ "$ts" -le "$after" ]; echo $?) "timestamp is the server clock in integer seconds ($ts)"
 is "$(jf 'keys')" '["document","timestamp"]' "push answers document and timestamp only"
-as alice wrong PUT /syncs/progress "$PUSH"
+as alice wrong-key-0e5a PUT /syncs/progress "$PUSH"
 err_is 401 2001 'Unauthorized' "push with a wrong key"
-as alice wrong PUT /syncs/progress '{}'
+as alice wrong-key-0e5a PUT /syncs/progress '{}'
 err_is 401 2001 'Unauthorized' "push: auth is checked before the fields"
 for b in '{"progress":"p","percentage":0.5,"device":"d"}' \
     '{"document":"","progress":"p","percentage":0.5,"device":"d"}' \
@@ -142,9 +141,9 @@ as alice $K GET /syncs/progress/$DOC/
 is "$STATUS $(jf .document)" "200 \"$DOC\"" "pull with a trailing slash"
 as alice $K GET /syncs/progress/ffffffffffffffffffffffffffffffff
 is "$STATUS $BODY" '200 {}' "pull an unknown document is {}"
-as Alice k GET /syncs/progress/$DOC
+as Alice key-k-2a9d GET /syncs/progress/$DOC
 is "$STATUS $BODY" '200 {}' "another user does not see alice's progress"
-as alice wrong GET /syncs/progress/$DOC
+as alice wrong-key-0e5a GET /syncs/progress/$DOC
 err_is 401 2001 'Unauthorized' "pull with a wrong key"
 as alice $K GET "/syncs/progress/$(printf 'x%.0s' $(seq 129))"
 err_is 403 2004 "Field 'document' not provided." "pull a 129-byte id"
@@ -181,41 +180,41 @@ for id in 'abc-1' 'a.b' 'my book (2).pdf' 'é€' '..' 'a/b' '%2e'; do
 done
 
 # --- §4.7 change key ---
-req POST /users/create '{"username":"pat","password":"old"}'
-as pat old PUT /syncs/progress '{"document":"d1","progress":"p","percentage":0.5,"device":"K"}'
-as pat wrong PUT /users/password '{"password":"new"}'
+req POST /users/create '{"username":"pat","password":"old-4f7e2a"}'
+as pat old-4f7e2a PUT /syncs/progress '{"document":"d1","progress":"p","percentage":0.5,"device":"K"}'
+as pat wrong-key-0e5a PUT /users/password '{"password":"new-9b3c1d"}'
 err_is 401 2001 'Unauthorized' "change key with a wrong key"
 for b in '{}' '{"password":""}' '{"password":5}' '{"password":null}'; do
-	as pat old PUT /users/password "$b"
+	as pat old-4f7e2a PUT /users/password "$b"
 	err_is 403 2003 'Invalid request' "change key $b"
 done
-as pat old PUT /users/password '[1]'
+as pat old-4f7e2a PUT /users/password '[1]'
 err_is 400 104 'Body should be a JSON hash.' "change key with an array body"
-as pat old PUT /users/password
+as pat old-4f7e2a PUT /users/password
 err_is 400 103 'Could not parse JSON in body.' "change key without a body"
-as pat old PUT /users/password '{"password":"new"}'
+as pat old-4f7e2a PUT /users/password '{"password":"new-9b3c1d"}'
 is "$STATUS $BODY" '200 {"updated":true}' "change key"
-as pat old GET /users/auth
+as pat old-4f7e2a GET /users/auth
 is "$STATUS" 401 "the old key no longer works"
-as pat new GET /users/auth
+as pat new-9b3c1d GET /users/auth
 is "$STATUS" 200 "the new key works"
-as pat new GET /syncs/progress/d1
+as pat new-9b3c1d GET /syncs/progress/d1
 is "$(jf .progress)" '"p"' "progress survives a key change"
 
 # --- §4.6 delete account ---
-as pat wrong DELETE /users/me
+as pat wrong-key-0e5a DELETE /users/me
 err_is 401 2001 'Unauthorized' "delete with a wrong key"
-as pat new DELETE /users/me
+as pat new-9b3c1d DELETE /users/me
 is "$STATUS $BODY" '200 {"deleted":true}' "delete"
-as pat new DELETE /users/me
+as pat new-9b3c1d DELETE /users/me
 err_is 404 2006 'Account not found.' "delete again: account not found"
-as pat new GET /users/auth
+as pat new-9b3c1d GET /users/auth
 is "$STATUS" 401 "deleted account cannot log in"
 req DELETE /users/me
 err_is 401 2001 'Unauthorized' "delete without credentials"
-req POST /users/create '{"username":"pat","password":"fresh"}'
+req POST /users/create '{"username":"pat","password":"fresh-8e2f0a"}'
 is "$STATUS" 201 "a deleted name can be registered again at once"
-as pat fresh GET /syncs/progress/d1
+as pat fresh-8e2f0a GET /syncs/progress/d1
 is "$STATUS $BODY" '200 {}' "with none of the old progress"
 
 # --- unknown routes and methods (DESIGN §2) ---
@@ -238,24 +237,19 @@ like "$HEADERS" '^Allow: GET$' "with Allow: GET"
 # --- prefixes: SCRIPT_NAME + PATH_INFO (RFC 3875), root mappings ---
 as alice $K SCRIPT_NAME=/kosync GET /users/auth
 is "$STATUS" 200 "under /kosync (SCRIPT_NAME=/kosync, PATH_INFO=/users/auth)"
-env -i KSS_DIR="$DATA" REQUEST_METHOD=GET SCRIPT_NAME=/healthcheck \
-    "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null
-parse_response "$TMP/r"
+raw_req KSS_DIR="$DATA" REQUEST_METHOD=GET SCRIPT_NAME=/healthcheck </dev/null
 is "$STATUS $BODY" '200 {"state":"OK"}' "at the root with the path in SCRIPT_NAME (nginx fastcgi_params)"
 as alice $K SCRIPT_NAME=/syncs GET /progress/$DOC
 is "$STATUS $(jf .document)" "200 \"$DOC\"" "at the root split at the first segment (lighttpd \"/\")"
-as alice $K SCRIPT_NAME=/users POST /create '{"username":"split","password":"k"}'
+as alice $K SCRIPT_NAME=/users POST /create '{"username":"split","password":"key-k-2a9d"}'
 is "$STATUS" 201 "POST split the same way"
-env -i KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=alice HTTP_X_AUTH_KEY=$K \
-    SCRIPT_NAME=/kosync/syncs/progress/$DOC "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null
-parse_response "$TMP/r"
+raw_req KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=alice HTTP_X_AUTH_KEY=$K \
+    SCRIPT_NAME=/kosync/syncs/progress/$DOC </dev/null
 is "$STATUS $(jf .document)" "200 \"$DOC\"" "under a prefix the server did not split off (Apache mod_proxy_fcgi)"
 req SCRIPT_NAME=/kosync GET /nope
 err_is 404 404 'Not found.' "an unknown path under a prefix is a JSON 404"
-env -i KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=alice \
-    HTTP_X_AUTH_KEY=$K REQUEST_URI="/syncs/progress/my%20book%20(2).pdf?x=1" \
-    "$KSS_BIN" >"$TMP/r" 2>/dev/null </dev/null
-parse_response "$TMP/r"
+raw_req KSS_DIR="$DATA" REQUEST_METHOD=GET HTTP_X_AUTH_USER=alice \
+    HTTP_X_AUTH_KEY=$K REQUEST_URI="/syncs/progress/my%20book%20(2).pdf?x=1" </dev/null
 is "$STATUS $(jf .document)" '200 "my book (2).pdf"' "only REQUEST_URI: decoded, query ignored"
 
 done_testing
