@@ -217,7 +217,7 @@ if command -v spawn-fcgi >/dev/null; then
 	ok $(! kill -0 "$PID2" 2>/dev/null; echo $?) "the spawned process stops on SIGTERM"
 	T_CLEANUP=
 else
-	echo "# spawn-fcgi not installed: fd 0 detection tested by lighttpd in later tests"
+	skip "FastCGI detected on a socket from spawn-fcgi" "spawn-fcgi not installed (lighttpd's bin-path covers it in e2e-lighttpd.t)"
 fi
 
 done_testing
