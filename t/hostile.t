@@ -158,6 +158,44 @@ like "$ERRLOG" 'replacing corrupt broken.json' "and says so in the log"
 as olduser $SECRET GET /syncs/progress/broken
 is "$(jf .progress)" '"fixed"' "which then reads back"
 
+# --- symbolic links in the data folder are never followed (DESIGN §3) ---
+# Someone with access to the folder (or a restored backup) put links where
+# mallory's records and a user folder would be: to victim's record, and to
+# a file outside KSS_DIR.
+VKEY=victim-key-8d0c41
+register victim "$VKEY"
+register mallory "$SECRET"
+as victim "$VKEY" PUT /syncs/progress '{"document":"vdoc","progress":"victim-page","percentage":0.25,"device":"V"}'
+printf 'root:x:0:0:root:/root:/bin/bash\n' >"$TMP/passwd"
+cp "$TMP/passwd" "$TMP/passwd.orig"
+cp "$DATA/victim/vdoc.json" "$TMP/vdoc.orig"
+ln -s ../victim/vdoc.json "$DATA/mallory/stolen.json"
+ln -s "$TMP/passwd" "$DATA/mallory/passwd.json"
+for d in stolen passwd; do
+	as mallory $SECRET GET /syncs/progress/$d
+	like "$STATUS $BODY" '^(500 \{"code":2000,"message":"Unknown server error\."\}|200 \{\})$' \
+	    "pull of a record that is a symlink ($d): a JSON 500 or {}, not the target"
+	if [ "$STATUS" = 500 ]; then
+		like "$ERRLOG" "$d\\.json" "and the log line names the file"
+	else
+		skip "a log line names the file" "answered $STATUS, no error"
+	fi
+	as mallory $SECRET PUT /syncs/progress "{\"document\":\"$d\",\"progress\":\"mallory-was-here\",\"percentage\":0.9,\"device\":\"M\"}"
+	like "$STATUS $(jf .code)" '^(200 null|500 2000)$' "push onto a record that is a symlink ($d): 200 or a JSON 500 ($STATUS)"
+done
+ok $(cmp -s "$TMP/passwd" "$TMP/passwd.orig"; echo $?) "the file outside KSS_DIR is unchanged"
+ok $(cmp -s "$DATA/victim/vdoc.json" "$TMP/vdoc.orig"; echo $?) "victim's record is unchanged"
+as victim "$VKEY" GET /syncs/progress/vdoc
+is "$(jf '[.progress,.device]')" '["victim-page","V"]' "and victim still pulls its own progress"
+is "$(find "$DATA" -newer "$TMP/vdoc.orig" -type f -name '*.json' ! -path "$DATA/mallory/*" | wc -l)" 0 \
+    "no other user's file was written"
+ln -s victim "$DATA/linked"
+as linked "$VKEY" GET /users/auth
+like "$STATUS" '^(401|500)$' "a user folder that is a symlink to another's is not followed ($STATUS)"
+as linked "$VKEY" GET /syncs/progress/vdoc
+ok $([ "$STATUS $(jf .progress)" != '200 "victim-page"' ]; echo $?) "nor read through ($STATUS $BODY)"
+rm "$DATA/mallory/stolen.json" "$DATA/mallory/passwd.json" "$DATA/linked"
+
 # --- configuration and data directory errors ---
 req KSS_DIR=/proc/kss-cannot GET /healthcheck
 is "$STATUS $(jf .code)" "500 2000" "an uncreatable KSS_DIR is a JSON 500"
