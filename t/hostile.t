@@ -196,6 +196,44 @@ as linked "$VKEY" GET /syncs/progress/vdoc
 ok $([ "$STATUS $(jf .progress)" != '200 "victim-page"' ]; echo $?) "nor read through ($STATUS $BODY)"
 rm "$DATA/mallory/stolen.json" "$DATA/mallory/passwd.json" "$DATA/linked"
 
+# --- a username whose encoded name is too long for a file name (3-byte
+# characters, 128 bytes: 42 × "€" + "ab", 380 bytes encoded) is stored as
+# "=" + SHA-256, with the real name inside, from registration to delete ---
+LU=$(printf '€%.0s' $(seq 42))ab
+LKEY=long-user-key-3e9a51
+is "$(printf '%s' "$LU" | wc -c)" 128 "the long name is 128 bytes"
+HASH=$(printf '%s' "$LU" | sha256sum | cut -c1-64 | tr a-f A-F)
+ls -A "$DATA" >"$TMP/before"
+req POST /users/create "{\"username\":\"$LU\",\"password\":\"$LKEY\"}"
+is "$STATUS $(jf .username)" "201 \"$LU\"" "register a 128-byte name of 3-byte characters"
+is "$(ls -A "$DATA" | comm -13 "$TMP/before" -)" "=$HASH" "its folder is '=' and the SHA-256 of the name, nothing else"
+is "$(jq -r '."x-auth-user"' "$DATA/=$HASH/auth.json" 2>/dev/null)" "$LU" "whose auth.json holds the real name in x-auth-user"
+as "$LU" $LKEY GET /users/auth
+is "$STATUS" 200 "log in"
+as "$LU" $LKEY PUT /syncs/progress '{"document":"longdoc","progress":"lp","percentage":0.5,"device":"K"}'
+is "$STATUS" 200 "push"
+ok $([ -f "$DATA/=$HASH/longdoc.json" ]; echo $?) "the record is in the digest-named folder"
+as "$LU" $LKEY GET /syncs/progress/longdoc
+is "$STATUS $(jf .progress)" '200 "lp"' "pull"
+as "${LU%b}" $LKEY GET /users/auth
+is "$STATUS" 401 "a name one byte shorter is another (unknown) user"
+req POST /users/create "{\"username\":\"$LU\",\"password\":\"other-$LKEY\"}"
+err_is 402 2002 'Username is already registered.' "the long name is taken"
+as "$LU" $LKEY PUT /users/password '{"password":"long-user-new-7f20c4"}'
+is "$STATUS $BODY" '200 {"updated":true}' "change the password"
+as "$LU" $LKEY GET /users/auth
+is "$STATUS" 401 "the old one is refused"
+as "$LU" long-user-new-7f20c4 GET /users/auth
+is "$STATUS" 200 "the new one logs in"
+is "$(jq -r '."x-auth-user"' "$DATA/=$HASH/auth.json" 2>/dev/null)" "$LU" "auth.json still holds the real name"
+as "$LU" long-user-new-7f20c4 DELETE /users/me
+is "$STATUS $BODY" '200 {"deleted":true}' "delete the account"
+is "$(ls -A "$DATA" | comm -13 "$TMP/before" -)" "" "its folder is gone, and nothing hidden is left"
+as "$LU" long-user-new-7f20c4 GET /users/auth
+is "$STATUS" 401 "and it no longer logs in"
+req POST /users/create "{\"username\":\"$(printf '€%.0s' $(seq 43))\",\"password\":\"$LKEY\"}"
+err_is 403 2003 'Invalid request' "a 129-byte name is refused"
+
 # --- configuration and data directory errors ---
 req KSS_DIR=/proc/kss-cannot GET /healthcheck
 is "$STATUS $(jf .code)" "500 2000" "an uncreatable KSS_DIR is a JSON 500"
