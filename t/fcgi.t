@@ -181,6 +181,108 @@ fi
 stop_kss TERM
 is "$RC" 0 "SIGTERM ends the loop with status 0"
 
+# SIGINT (Ctrl-C in a terminal) and SIGHUP (a closed terminal, a reload)
+# end the loop cleanly too; SIGINT overrides the SIG_IGN a shell gives
+# background commands.
+for sig in INT HUP; do
+	start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 -- --listen "$TMP/sig.sock"
+	T_CLEANUP='kill $PID 2>/dev/null'
+	RUN=(cgi-fcgi -bind -connect "$TMP/sig.sock")
+	req GET /healthcheck
+	is "$STATUS" 200 "a request before SIG$sig"
+	stop_kss $sig
+	is "$RC" 0 "SIG$sig ends the loop with status 0"
+	rm -f "$TMP/sig.sock"
+done
+
+# --backlog: the listen queue of the socket --listen opens; anything but
+# a number 1..65535 is a usage error (exit 2) that says what it wants.
+start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 -- --listen "$TMP/bl.sock" --backlog 7
+T_CLEANUP='kill $PID 2>/dev/null'
+is "$LINE" "kss: listening on $TMP/bl.sock" "--listen with --backlog 7"
+if command -v ss >/dev/null; then
+	# ss shows a listening socket's backlog as its Send-Q.
+	is "$(ss -xlH src "$TMP/bl.sock" | awk '{print $4}')" 7 "the socket's listen queue is 7"
+else
+	skip "the socket's listen queue is 7" "ss (iproute2) not installed"
+fi
+RUN=(cgi-fcgi -bind -connect "$TMP/bl.sock")
+req GET /healthcheck
+is "$STATUS" 200 "and serves"
+stop_kss TERM
+is "$RC" 0 "and stops cleanly"
+RUN=("$KSS_BIN")
+for v in 0 65536 -1 abc 5x ' 5' '+5' '' 99999999999999999999; do
+	kss_run -- --listen "$TMP/never.sock" --backlog "$v" </dev/null >/dev/null
+	is "$? $ERRLOG" "2 kss: --backlog $v: want a number 1..65535" "--backlog '$v' is refused, exit 2"
+done
+kss_run -- --listen "$TMP/never.sock" --backlog </dev/null >/dev/null
+is "$? $ERRLOG" "2 kss: --backlog needs a value (see --help)" "--backlog without a value is refused, exit 2"
+kss_run -- --fcgi --backlog 5 </dev/null >/dev/null
+like "$? $ERRLOG" '^2 kss: --backlog goes with --listen' "--backlog without --listen is refused, exit 2"
+ok $([ ! -e "$TMP/never.sock" ]; echo $?) "no socket was opened for a refused command line"
+
+# --fcgi: FastCGI on the socket on stdin, said, not guessed; anything else
+# on stdin is an error, not a silent exit 0.
+if command -v spawn-fcgi >/dev/null; then
+	spawn_n "$TMP/fcgi-opt.sock" KSS_DIR="$DATA" KSS_HASH_COST=1 -- "$KSS_BIN" --fcgi
+	ok $? "spawn-fcgi -n runs kss --fcgi on a listening socket"
+	T_CLEANUP='kill $PID 2>/dev/null'
+	RUN=(cgi-fcgi -bind -connect "$TMP/fcgi-opt.sock")
+	as fc $FCK GET /syncs/progress/d1
+	is "$STATUS $(jf .document)" '200 "d1"' "--fcgi serves a request"
+	req GET /healthcheck
+	is "$STATUS" 200 "and the next one"
+	stop_kss INT
+	is "$RC" 0 "and stops on SIGINT with status 0"
+else
+	skip "kss --fcgi on a socket from spawn-fcgi" "spawn-fcgi not installed"
+fi
+RUN=("$KSS_BIN")
+kss_run KSS_DIR="$DATA" REQUEST_METHOD=GET PATH_INFO=/healthcheck -- --fcgi </dev/null >"$TMP/r"
+is "$? $ERRLOG" "1 kss: --fcgi: standard input is not a listening socket" \
+    "--fcgi with stdin not a socket: exit 1 and a clear message"
+is "$(cat "$TMP/r")" "" "and no CGI answer"
+
+# systemd socket activation (sd_listen_fds(3)): LISTEN_PID names the
+# process, LISTEN_FDS counts the sockets from fd 3. A shell that then
+# execs kss (so keeps its pid) sets them.
+ACT=(/bin/sh -c 'export LISTEN_PID=$$ LISTEN_FDS=$1; exec "$0"' "$KSS_BIN")
+for n in 2 0 x; do
+	RUN=("${ACT[@]}" "$n")
+	kss_run KSS_DIR="$DATA" REQUEST_METHOD=GET PATH_INFO=/healthcheck </dev/null >"$TMP/r"
+	is "$? $(cat "$TMP/r")" "1 " "LISTEN_FDS=$n for this process: exit 1, no answer"
+	like "$ERRLOG" "^kss: LISTEN_FDS=$n: kss serves exactly one socket" "with a message saying why"
+done
+RUN=("${ACT[@]}" 1)
+kss_run KSS_DIR="$DATA" REQUEST_METHOD=GET PATH_INFO=/healthcheck </dev/null >"$TMP/r" 3</dev/null
+is "$? $ERRLOG" "1 kss: LISTEN_FDS=1 but fd 3 is not a listening socket" \
+    "LISTEN_FDS=1 with fd 3 not a socket: exit 1 and a message"
+# Variables meant for another process (LISTEN_PID not ours) are ignored:
+# here kss then serves CGI, as stdin says.
+RUN=("$KSS_BIN")
+for pid in 1 '' x; do
+	raw_req KSS_DIR="$DATA" LISTEN_PID=$pid LISTEN_FDS=1 REQUEST_METHOD=GET \
+	    PATH_INFO=/healthcheck </dev/null
+	is "$STATUS $BODY|$ERRLOG" '200 {"state":"OK"}|' "LISTEN_FDS=1 with LISTEN_PID='$pid' is ignored, silently"
+done
+if command -v spawn-fcgi >/dev/null; then
+	# The listening socket moved to fd 3, stdin /dev/null: only socket
+	# activation can make kss serve it.
+	spawn_n "$TMP/act.sock" KSS_DIR="$DATA" KSS_HASH_COST=1 -- \
+	    /bin/sh -c 'exec 3<&0 </dev/null; export LISTEN_PID=$$ LISTEN_FDS=1; exec "$0"' "$KSS_BIN"
+	ok $? "a socket-activated kss (LISTEN_FDS=1, fd 3) starts"
+	T_CLEANUP='kill $PID 2>/dev/null'
+	RUN=(cgi-fcgi -bind -connect "$TMP/act.sock")
+	for i in 1 2; do
+		as fc $FCK GET /syncs/progress/d1
+		is "$STATUS $(jf .document)" '200 "d1"' "request $i over the socket on fd 3"
+	done
+	stop_kss HUP
+	is "$RC" 0 "and stops on SIGHUP with status 0"
+else
+	skip "socket activation on fd 3" "spawn-fcgi not installed"
+fi
 # --listen on TCP, loopback only: the first free port of a few.
 for try in 1 2 3 4 5; do
 	PORT=$((20000 + (RANDOM % 20000)))
