@@ -283,6 +283,30 @@ if command -v spawn-fcgi >/dev/null; then
 else
 	skip "socket activation on fd 3" "spawn-fcgi not installed"
 fi
+# Request variables never come from the process environment, only
+# settings do (issue 8 #7): a process started with a request's variables
+# in its environment (a careless wrapper, a copied CGI environment) must
+# not answer a request that lacks them as if it had them.
+start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 KSS_DISABLE_REGISTRATION=true \
+    REQUEST_METHOD=GET PATH_INFO=/healthcheck SCRIPT_NAME=/healthcheck \
+    REQUEST_URI=/healthcheck CONTENT_LENGTH=5 -- --listen "$TMP/env.sock"
+T_CLEANUP='kill $PID 2>/dev/null'
+RUN=(cgi-fcgi -bind -connect "$TMP/env.sock")
+raw_req HTTP_ACCEPT="$ACCEPT" </dev/null
+err_is 404 404 'Not found.' \
+    "a request without method or path: 404, not the process environment's /healthcheck"
+raw_req HTTP_ACCEPT="$ACCEPT" REQUEST_METHOD=GET PATH_INFO=/users/auth </dev/null
+err_is 401 2001 'Unauthorized' \
+    "a request without CONTENT_LENGTH has no body (not the environment's 5 bytes)"
+printf '%s' '{"username":"envreg","password":"fc-envreg-key-51c0"}' >"$TMP/body"
+raw_req HTTP_ACCEPT="$ACCEPT" REQUEST_METHOD=POST PATH_INFO=/users/create \
+    CONTENT_LENGTH="$(wc -c <"$TMP/body")" <"$TMP/body"
+secret fc-envreg-key-51c0
+err_is 402 2005 'User registration is disabled.' \
+    "while settings (KSS_DISABLE_REGISTRATION) still come from the process environment"
+stop_kss TERM
+is "$RC" 0 "stopped"
+
 # --listen on TCP, loopback only: the first free port of a few.
 for try in 1 2 3 4 5; do
 	PORT=$((20000 + (RANDOM % 20000)))
