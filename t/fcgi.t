@@ -307,6 +307,42 @@ err_is 402 2005 'User registration is disabled.' \
 stop_kss TERM
 is "$RC" 0 "stopped"
 
+# A write that fails (here every one: RLIMIT_FSIZE 0, SIGXFSZ ignored, so
+# write(2) fails with EFBIG as on a full disk) answers a JSON 500 and
+# leaves nothing behind: no file descriptor held (issue 8 #1), no
+# temporary file, the account intact.
+RUN=("$KSS_BIN")
+FDK=fc-fd-key-92be07
+register fduser $FDK
+PRE='ulimit -f 0; trap "" XFSZ'
+start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 -- --listen "$TMP/full.sock"
+PRE=
+T_CLEANUP='kill $PID 2>/dev/null'
+RUN=(cgi-fcgi -bind -connect "$TMP/full.sock")
+as fduser $FDK GET /users/auth
+is "$STATUS" 200 "a process that cannot write files still logs in"
+as fduser $FDK GET /syncs/progress/fdoc
+is "$STATUS $BODY" '200 {}' "and pulls"
+fds() { ls "/proc/$PID/fd" | wc -l; }
+before=$(fds)
+codes=
+for i in 1 2 3 4 5; do
+	as fduser $FDK PUT /syncs/progress "{\"document\":\"fdoc\",\"progress\":\"p$i\",\"percentage\":0.5,\"device\":\"K\"}"
+	codes="$codes $STATUS/$(jf .code)"
+done
+is "$codes" " 500/2000 500/2000 500/2000 500/2000 500/2000" "5 pushes that cannot be written: each a JSON 500"
+like "$ERRLOG" 'fdoc\.json' "logged, naming the file"
+is "$(fds)" "$before" "and the process holds no more open files than before ($before)"
+is "$(find "$DATA/fduser" -name '.tmp-*' | wc -l)" 0 "no temporary file left in the user's folder"
+ok $([ ! -e "$DATA/fduser/fdoc.json" ]; echo $?) "no record written"
+as fduser $FDK GET /users/auth
+is "$STATUS" 200 "the user still logs in (FastCGI)"
+stop_kss TERM
+is "$RC" 0 "stopped"
+RUN=("$KSS_BIN")
+as fduser $FDK GET /users/auth
+is "$STATUS" 200 "and through CGI"
+
 # --listen on TCP, loopback only: the first free port of a few.
 for try in 1 2 3 4 5; do
 	PORT=$((20000 + (RANDOM % 20000)))
