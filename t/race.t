@@ -1,6 +1,7 @@
 #!/bin/bash
-# Concurrency: racing registrations of one name, and pushes racing pulls
-# of one document (DESIGN.md §3: atomic registration, whole files).
+# Concurrency: racing registrations of one name, pushes racing pulls of
+# one document, racing password changes, a delete racing pushes
+# (DESIGN.md §3: atomic registration and account changes, whole files).
 . "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
 
 command -v flock >/dev/null || skip_all "flock (util-linux) not installed"
@@ -74,4 +75,88 @@ is "$(jf '[(.device|ltrimstr("K")), (.device_id|ltrimstr("D"))] | .[0] == .[1]')
     "device and device_id come from the same push"
 left=$(find "$DATA/reader" -name '.*' ! -name .lock | wc -l)
 is "$left" 0 "no temporary files left behind"
+
+# start_barrier / release: racers started in between wait on a shared lock
+# the test holds, so all start together when it lets go (see above).
+start_barrier() {
+	rm -rf "$TMP/res"
+	mkdir "$TMP/res"
+	exec 4>"$TMP/barrier"
+	flock -x 4
+}
+release() {
+	flock -u 4
+	exec 4>&-
+	wait
+}
+
+# Password changes racing with the same current key: the change is a
+# compare-and-swap under the user's lock, so exactly one wins and every
+# other racer, whose current key is then stale, gets 401.
+PK=pw-race-old-5e2a17
+req KSS_HASH_COST=3 POST /users/create "{\"username\":\"pwrace\",\"password\":\"$PK\"}"
+is "$STATUS" 201 "a user for the password race"
+NP=12
+start_barrier
+for i in $(seq $NP); do
+	(
+		flock -s "$TMP/barrier" true
+		as pwrace $PK PUT /users/password "{\"password\":\"pw-race-new-$i-b81f\"}"
+		echo "$STATUS" >"$TMP/res/$i"
+	) 4>&- &
+done
+release
+is "$(cat "$TMP"/res/* | grep -c '^200$')" 1 "$NP racing password changes: exactly one 200"
+is "$(cat "$TMP"/res/* | grep -c '^401$')" $((NP - 1)) "and $((NP - 1)) answers 401"
+winner=$(grep -l '^200$' "$TMP"/res/* | xargs -n1 basename)
+as pwrace "pw-race-new-$winner-b81f" GET /users/auth
+is "$STATUS" 200 "the winner's new password logs in"
+as pwrace $PK GET /users/auth
+is "$STATUS" 401 "the old one does not"
+others=0
+for i in $(seq $NP); do
+	[ "$i" = "$winner" ] && continue
+	as pwrace "pw-race-new-$i-b81f" GET /users/auth
+	[ "$STATUS" = 401 ] || others=$((others + 1))
+done
+is "$others" 0 "nor any loser's"
+
+# A delete racing pushes of the same user: the account goes entirely, in
+# one step, and no push fails with a server error or writes it back.
+DK=del-race-key-6f31a9
+register delrace $DK
+as delrace $DK PUT /syncs/progress '{"document":"d0","progress":"p","percentage":0.1,"device":"K"}'
+is "$STATUS" 200 "a user with a record"
+NPUSH=4 NEACH=15
+start_barrier
+for w in $(seq $NPUSH); do
+	(
+		flock -s "$TMP/barrier" true
+		for i in $(seq $NEACH); do
+			as delrace $DK PUT /syncs/progress "{\"document\":\"d$((i % 3))\",\"progress\":\"w$w-$i\",\"percentage\":0.5,\"device\":\"K$w\"}"
+			echo "$STATUS" >>"$TMP/res/push$w"
+		done
+	) 4>&- &
+done
+(
+	flock -s "$TMP/barrier" true
+	# Let the pushers get going first: the delete lands among them.
+	for i in $(seq 200); do
+		[ "$(cat "$TMP"/res/push* 2>/dev/null | wc -l)" -ge $NPUSH ] && break
+		sleep 0.01
+	done
+	as delrace $DK DELETE /users/me
+	echo "$STATUS" >"$TMP/res/delete"
+) 4>&- &
+release
+is "$(cat "$TMP/res/delete")" 200 "the delete answered 200"
+is "$(cat "$TMP"/res/push* | wc -l)" $((NPUSH * NEACH)) "$((NPUSH * NEACH)) racing pushes answered"
+is "$(cat "$TMP"/res/push* | grep -cv '^\(200\|401\)$')" 0 \
+    "every one 200 or 401, none 500 ($(cat "$TMP"/res/push* | sort | uniq -c | tr -s ' \n' ' '))"
+ok $([ ! -e "$DATA/delrace" ]; echo $?) "the user's folder is gone"
+is "$(find "$DATA" -mindepth 1 -name '.*' | wc -l)" 0 "and nothing hidden (.tmp-*, .del-*, .new-*) is left in KSS_DIR"
+as delrace $DK GET /users/auth
+is "$STATUS" 401 "the account cannot log in"
+as delrace $DK GET /syncs/progress/d1
+is "$STATUS" 401 "nor pull"
 done_testing
