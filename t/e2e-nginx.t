@@ -53,7 +53,8 @@ try_nginx() {
 	    "$EXAMPLES/nginx.conf" >"$TMP/kss-nginx.conf"
 	{
 		[ "$(id -u)" -eq 0 ] && echo "user root root;"
-		echo "pid $TMP/nginx.pid; error_log $TMP/nginx-error.log;"
+		# warn: nginx says when it buffers a body to a temporary file.
+		echo "pid $TMP/nginx.pid; error_log $TMP/nginx-error.log warn;"
 		echo "events { worker_connections 64; }"
 		echo "http { access_log off;"
 		for t in client_body fastcgi proxy uwsgi scgi; do
@@ -107,6 +108,36 @@ rate_check() {
 	is "$STATUS" 200 "$1: and only /users/ is limited"
 }
 
+# big_bodies NAME BASE_URL: bodies nginx buffers to a temporary file
+# (over client_body_buffer_size, 16 KiB) reach kss whole; one over kss's
+# 64 KiB limit gets kss's JSON 413. As scenario NAME's user.
+big_bodies() {
+	local n=$1 base=$2 u="user-$1" k=5f4dcc3b5aa765d61d8327deb882cf99 meta body
+	local auth=(-- -H "x-auth-user: $u" -H "x-auth-key: $k")
+	# 12 fields of 3,400 bytes: ~40 KiB, every string under 4 KiB.
+	meta=$(jq -cn '[range(12) | {key: "field\(.)", value: ("abcdefghijkl"[.:.+1] * 3400)}] | from_entries')
+	body="{\"document\":\"bigdoc\",\"progress\":\"p\",\"percentage\":0.5,\"device\":\"K\",\"metadata\":$meta}"
+	is "$((${#body} / 1024))" 40 "$n: a 40 KiB body"
+	http PUT "$base/syncs/progress" "$body" "${auth[@]}"
+	is "$STATUS $(jf .document)" '200 "bigdoc"' "$n: a 40 KiB push is answered 200"
+	http GET "$base/syncs/progress/bigdoc" "${auth[@]}"
+	ok $([ "$STATUS" = 200 ] && [ "$(jf .metadata)" = "$meta" ]; echo $?) \
+	    "$n: and pulled back whole"
+	body="{\"document\":\"huge\",\"progress\":\"$(head -c 71680 /dev/zero | tr '\0' p)\",\"percentage\":0.5,\"device\":\"K\"}"
+	local bad=$BAD_HEADERS
+	# fcgiwrap writes the whole body to the CGI before it reads the
+	# answer: a body over the pipe's 64 KiB that kss.cgi leaves unread
+	# (it answers 413 from CONTENT_LENGTH alone) fails the write, and
+	# fcgiwrap answers 502 text/plain of its own. kss.cgi must drain it.
+	case $n in *fcgiwrap*) T_TODO="kss.cgi does not read an unread body to its end (cgi/cgi.c)" ;; esac
+	http PUT "$base/syncs/progress" "$body" "${auth[@]}"
+	err_is 413 413 'Request body too large.' "$n: a 70 KiB push is kss's JSON 413"
+	[ -n "$T_TODO" ] && BAD_HEADERS=$bad	# that answer is the TODO's
+	T_TODO=
+	http GET "$base/healthcheck"
+	is "$STATUS" 200 "$n: served on"
+}
+
 T_CLEANUP='[ -n "${NPID:-}" ] && kill -QUIT $NPID 2>/dev/null; kill $(procs_under "$TMP/") 2>/dev/null; wait_gone $(procs_under "$TMP/")'
 
 # --- kss.fcgi under spawn-fcgi ---
@@ -121,6 +152,9 @@ scenario nginx-fcgi-root "https://127.0.0.1:$SPORT"
 scenario nginx-fcgi-prefix "https://127.0.0.1:$SPORT/kosync"
 ok $(grep -q 'rate=1r/m;' "$TMP/kss-nginx.conf"; echo $?) "the test's copy of the example limits /users/ to 1r/m"
 rate_check nginx-fcgi
+big_bodies nginx-fcgi-root "https://127.0.0.1:$SPORT"
+like "$(grep -c 'client request body is buffered to a temporary file' "$TMP/nginx-error.log")" '^[1-9]' \
+    "nginx buffered the big bodies to temporary files"
 stop_nginx
 kill -TERM "$KPID"
 wait_gone "$KPID"
@@ -135,6 +169,7 @@ if [ -x /usr/sbin/fcgiwrap ]; then
 	start_nginx "$SOCK"
 	scenario nginx-fcgiwrap-root "https://127.0.0.1:$SPORT"
 	scenario nginx-fcgiwrap-prefix "https://127.0.0.1:$SPORT/kosync"
+	big_bodies nginx-fcgiwrap-root "https://127.0.0.1:$SPORT"
 	stop_nginx
 	kill -TERM "$WPID"
 	wait_gone "$WPID"
@@ -174,6 +209,7 @@ if [ -n "$SSA" ]; then
 	start_nginx "$SOCK"
 	scenario nginx-activated-root "https://127.0.0.1:$SPORT"
 	scenario nginx-activated-prefix "https://127.0.0.1:$SPORT/kosync"
+	big_bodies nginx-activated-root "https://127.0.0.1:$SPORT"
 	like "$(cat /proc/$APID/cmdline | tr '\0' ' ')" 'kss.fcgi' \
 	    "the activated process is kss.fcgi itself"
 	stop_nginx
