@@ -18,16 +18,60 @@ env_get(void *ctx, const char *name)
 	return getenv(name);
 }
 
+/* Body bytes read so far. */
+struct body {
+	unsigned long long read;
+};
+
 static long
 stdin_read(void *ctx, char *buf, size_t len)
 {
+	struct body *b = ctx;
 	ssize_t n;
 
-	(void)ctx;
 	do
 		n = read(STDIN_FILENO, buf, len);
 	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		b->read += (unsigned long long)n;
 	return (long)n;
+}
+
+/* The most of an unread body drained; nginx refuses bodies over 1 MiB
+ * (client_max_body_size) before they reach kss. */
+#define DRAIN_MAX (2ULL * 1024 * 1024)
+
+/* Reads and drops what is left of the body (CONTENT_LENGTH, bounded).
+ * A web server that writes the whole body before it reads the answer
+ * (fcgiwrap) otherwise fails its write once the pipe is full, and answers
+ * 502 of its own in place of kss's 413. Never past CONTENT_LENGTH: the
+ * server need not close stdin after the body (RFC 3875 §4.2). */
+static void
+drain(const struct body *b)
+{
+	const char *cl = getenv("CONTENT_LENGTH");
+	unsigned long long want;
+	char buf[65536], *end;
+	long n;
+
+	if (cl == NULL || *cl < '0' || *cl > '9')
+		return;
+	errno = 0;
+	want = strtoull(cl, &end, 10);
+	if (errno != 0 || *end != '\0' || want <= b->read)
+		return;
+	want -= b->read;
+	if (want > DRAIN_MAX)
+		want = DRAIN_MAX;
+	while (want > 0) {
+		struct body ignored = {0};
+
+		n = stdin_read(&ignored, buf,
+		    want < sizeof(buf) ? (size_t)want : sizeof(buf));
+		if (n <= 0)
+			break;
+		want -= (unsigned long long)n;
+	}
 }
 
 static void
@@ -40,9 +84,11 @@ stderr_write(void *ctx, const char *line)
 int
 kss_cgi_run(void)
 {
+	struct body body = {0};
 	struct kss_io io = {
 		.params = {env_get, NULL},
 		.read = stdin_read,
+		.read_ctx = &body,
 		.log = {stderr_write, NULL},
 	};
 	struct kss_response resp;
@@ -55,6 +101,7 @@ kss_cgi_run(void)
 	    fwrite(resp.body, 1, resp.len, stdout) != resp.len ||
 	    fflush(stdout) != 0)
 		rc = 1;
+	drain(&body);
 	kss_response_free(&resp);
 	return rc;
 }

@@ -206,10 +206,11 @@ write_all(int fd, const char *p, size_t len)
 }
 
 /* Writes text[0..len) to a new hidden file in dir, durably (fsync), and
- * leaves its name in tmp. On failure nothing is left behind. */
+ * leaves its name in tmp. On failure nothing is left behind, and the log
+ * names the file this was to become (name). */
 static enum kss_err
-write_temp(struct fstore *fs, int dir, const char *text, size_t len,
-    char tmp[32])
+write_temp(struct fstore *fs, int dir, const char *name, const char *text,
+    size_t len, char tmp[32])
 {
 	int fd, saved;
 
@@ -219,7 +220,7 @@ write_temp(struct fstore *fs, int dir, const char *text, size_t len,
 		    O_CLOEXEC, 0600);
 	} while (fd < 0 && errno == EEXIST);
 	if (fd < 0)
-		return fail(fs, "cannot create", tmp);
+		return fail(fs, "cannot create a temporary file for", name);
 	if (write_all(fd, text, len) == 0 && fsync(fd) == 0) {
 		if (close(fd) == 0)
 			return KSS_OK;
@@ -232,7 +233,7 @@ write_temp(struct fstore *fs, int dir, const char *text, size_t len,
 		close(fd);
 	unlinkat(dir, tmp, 0);
 	errno = saved;
-	return fail(fs, "cannot write", tmp);
+	return fail(fs, "cannot write", name);
 }
 
 /* Replaces name in dir with v, durably: temp file, fsync, rename, fsync
@@ -248,7 +249,7 @@ write_json(struct fstore *fs, int dir, const char *name, const json_t *v)
 		return fail(fs, "cannot encode", name);
 	/* The newline makes the file a text file, as the original kss's. */
 	text[len] = '\n';
-	e = write_temp(fs, dir, text, len + 1, tmp);
+	e = write_temp(fs, dir, name, text, len + 1, tmp);
 	text[len] = '\0';
 	free(text);
 	if (e != KSS_OK)
@@ -782,7 +783,7 @@ make_layout(struct fstore *fs)
 	l = caseless(fs->root, tmp, upper) ? LAYOUT_FOLD : LAYOUT_PLAIN;
 	unlinkat(fs->root, tmp, 0);
 	n = snprintf(text, sizeof(text), "%s%s", layout_text[l], layout_note);
-	if (write_temp(fs, fs->root, text, (size_t)n, tmp) != KSS_OK)
+	if (write_temp(fs, fs->root, LAYOUT_FILE, text, (size_t)n, tmp) != KSS_OK)
 		return LAYOUT_UNKNOWN;
 	/* Racing first opens probe the same file system: either file is
 	 * right, and the one already in place stays. */

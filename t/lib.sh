@@ -28,19 +28,13 @@ t_cleanup() {
 	rm -rf "$TMP"
 }
 
-# ok CONDITION_STATUS DESCRIPTION. With T_TODO set, the test point is a
-# known failure (TAP "# TODO reason": XFAIL, and XPASS once it passes,
-# which fails the suite so that the TODO goes).
-T_TODO=
-ok() {
+ok() {	# ok CONDITION_STATUS DESCRIPTION
 	T_N=$((T_N + 1))
-	local todo=
-	[ -n "$T_TODO" ] && todo=" # TODO $T_TODO"
 	if [ "$1" -eq 0 ]; then
-		echo "ok $T_N - $2$todo"
+		echo "ok $T_N - $2"
 	else
-		echo "not ok $T_N - $2$todo"
-		[ -n "$T_TODO" ] || T_FAILED=$((T_FAILED + 1))
+		echo "not ok $T_N - $2"
+		T_FAILED=$((T_FAILED + 1))
 	fi
 }
 

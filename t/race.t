@@ -154,7 +154,8 @@ is "$(cat "$TMP"/res/push* | wc -l)" $((NPUSH * NEACH)) "$((NPUSH * NEACH)) raci
 is "$(cat "$TMP"/res/push* | grep -cv '^\(200\|401\)$')" 0 \
     "every one 200 or 401, none 500 ($(cat "$TMP"/res/push* | sort | uniq -c | tr -s ' \n' ' '))"
 ok $([ ! -e "$DATA/delrace" ]; echo $?) "the user's folder is gone"
-is "$(find "$DATA" -mindepth 1 -name '.*' | wc -l)" 0 "and nothing hidden (.tmp-*, .del-*, .new-*) is left in KSS_DIR"
+is "$(find "$DATA" -mindepth 1 \( -name '.tmp-*' -o -name '.del-*' -o -name '.new-*' \) | wc -l)" 0 \
+    "and nothing hidden (.tmp-*, .del-*, .new-*) is left in KSS_DIR"
 as delrace $DK GET /users/auth
 is "$STATUS" 401 "the account cannot log in"
 as delrace $DK GET /syncs/progress/d1
