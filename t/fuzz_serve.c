@@ -28,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kss_io io;
 	struct fake f;
 	struct kss_store st;
-	char *text, *line, *next;
+	char *text, *line, *next, *body = NULL;
 	size_t nvars = 0;
 
 	if ((text = malloc(size + 1)) == NULL)
@@ -38,21 +38,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The first match wins: a cheap KDF whatever the input says, and a
 	 * data folder the memory store never opens. */
 	vars[nvars++] = "KSS_HASH_COST=1";
-	/* Variables up to the first empty line; the rest is the body. */
-	for (line = text; line < text + size; line = next) {
+	/* Variables up to the first empty line; the body is every byte
+	 * after that line's newline (none: no body). */
+	for (line = text; line < text + size; line = next + 1) {
 		next = memchr(line, '\n', (size_t)(text + size - line));
 		if (next == NULL)
 			next = text + size;
-		*next++ = '\0';
-		if (*line == '\0')
+		if (next == line) {
+			body = next + 1;
 			break;
+		}
+		*next = '\0';
 		if (nvars < MAX_VARS - 1 && strchr(line, '=') != NULL)
 			vars[nvars++] = line;
 	}
 	vars[nvars++] = "KSS_DIR=/nonexistent";
 	vars[nvars] = NULL;
-	io = line < text + size ? fake_io_n(&f, vars, line,
-	    (size_t)(text + size - line)) : fake_io(&f, vars, NULL);
+	io = body != NULL ? fake_io_n(&f, vars, body,
+	    (size_t)(text + size - body)) : fake_io(&f, vars, NULL);
 
 	if (hash == NULL && kss_auth_hash("k", 1, &hash) != KSS_OK)
 		abort();
