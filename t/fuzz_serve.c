@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* yescrypt of "k", made once: the KDF is the slow part of a run. */
 static char *hash;
 
-/* User u, key k, and a record d: handlers get past auth. */
+/* User u, key k, and a record d with metadata: handlers get past auth,
+ * and a pull has every member to answer. */
 static int
 seed(struct kss_store *st)
 {
@@ -35,8 +36,9 @@ seed(struct kss_store *st)
 	if (hash == NULL && kss_auth_hash("k", 1, &hash) != KSS_OK)
 		return -1;
 	who.value = hash;
-	rec = json_pack("{s:s, s:s, s:f, s:s, s:i}", "document", "d",
-	    "progress", "p", "percentage", 0.5, "device", "x", "timestamp", 1);
+	rec = json_pack("{s:s, s:s, s:f, s:s, s:i, s:{s:s}}", "document", "d",
+	    "progress", "p", "percentage", 0.5, "device", "x", "timestamp", 1,
+	    "metadata", "title", "T");
 	bad = rec == NULL ||
 	    st->ops->user_create(st->h, "u", hash) != KSS_OK ||
 	    st->ops->doc_put(st->h, "u", &who, "d", rec) != KSS_OK;
@@ -99,10 +101,12 @@ fuzz_serve(const uint8_t *data, size_t size, struct kss_response *resp)
 int
 fuzz_answer_ok(const struct kss_response *resp)
 {
+	char head[512];
 	json_t *v;
 	int ok;
 
-	if (resp->body == NULL || resp->status < 200 || resp->status > 599)
+	if (resp->body == NULL || resp->status < 200 || resp->status > 599 ||
+	    kss_response_head(resp, head, sizeof(head)) < 0)
 		return 0;
 	v = json_loadb(resp->body, resp->len, JSON_ALLOW_NUL, NULL);
 	ok = json_is_object(v);
