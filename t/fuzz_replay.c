@@ -103,8 +103,8 @@ replay(const char *dir, const char *name)
 		    resp.status, resp.body ? resp.body : "(null)");
 	else if (want && (resp.status != status ||
 	    (code != 0 && body_code(&resp) != code)))
-		ok(0, "corpus %s got %d %s, not the %d (code %ld) named",
-		    name, resp.status, resp.body, status, code);
+		ok(0, "corpus %s got %d %s, not the %d%s%.0ld named", name,
+		    resp.status, resp.body, status, code != 0 ? "-" : "", code);
 	else
 		ok(1, "corpus %s answered %d %s", name, resp.status,
 		    resp.body);
