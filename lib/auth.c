@@ -84,26 +84,68 @@ spend_kdf(const char *key, int cost)
 	free(cd);
 }
 
-/* The original kss stored keys as received; the first good login
- * replaces one with its hash (DESIGN.md §3). */
-static void
-upgrade(struct kss_store *st, const char *user, const char *key, int cost,
+/* Whether a verified secret is to be stored anew: a raw key of the
+ * original kss (DESIGN.md §3), or a hash made at another cost than the
+ * configured one, whose time would otherwise set its account apart from
+ * an unknown name's (spend_kdf runs at the configured cost). */
+static bool
+stale(const struct kss_secret *s, int cost)
+{
+	static const char entropy[16] = "kss:cost-check!!";
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	const char *end;
+
+	if (!s->hashed)
+		return true;
+	/* "$y$<params>$<salt>": the method and its cost are the part up to
+	 * the third '$'. */
+	if (crypt_gensalt_rn("$y$", (unsigned long)cost, entropy,
+	    sizeof(entropy), setting, sizeof(setting)) == NULL ||
+	    (end = strchr(setting + 3, '$')) == NULL)
+		return false;
+	return strncmp(s->value, setting, (size_t)(end - setting + 1)) != 0;
+}
+
+/* Stores a verified secret s anew, hashed at cost, and makes s the one
+ * stored. Of racing rewrites one wins; the others take the winner's hash
+ * when key matches it. KSS_E_UNAUTHORIZED or KSS_E_NO_ACCOUNT when the
+ * credential was changed or deleted meanwhile; any other failure (a
+ * read-only store) is logged and leaves s as it is: the login stands. */
+static enum kss_err
+rehash(struct kss_store *st, const char *user, const char *key, int cost,
     const struct kss_log *log, struct kss_secret *s)
 {
+	struct kss_secret now = {NULL, false};
+	enum kss_err e;
 	char *hash;
 
 	if (kss_auth_hash(key, cost, &hash) != KSS_OK) {
-		kss_logf(log, "cannot hash a legacy key");
-		return;
+		kss_logf(log, "cannot hash a key to store it anew");
+		return KSS_OK;
 	}
-	if (st->ops->secret_swap(st->h, user, s, hash) == KSS_OK) {
+	e = st->ops->secret_swap(st->h, user, s, hash);
+	if (e == KSS_OK) {
 		free(s->value);
 		s->value = hash;
 		s->hashed = true;
-		return;
+		return KSS_OK;
 	}
-	kss_logf(log, "legacy key of a user not rewritten hashed");
 	free(hash);
+	if (e != KSS_E_UNAUTHORIZED) {
+		if (e != KSS_E_NO_ACCOUNT)
+			kss_logf(log, "a user's credential not stored anew "
+			    "(hashed, at KSS_HASH_COST)");
+		return e == KSS_E_NO_ACCOUNT ? e : KSS_OK;
+	}
+	if ((e = st->ops->secret_get(st->h, user, &now)) != KSS_OK)
+		return e;
+	if (!now.hashed || !kss_auth_verify(&now, key)) {
+		kss_secret_free(&now);
+		return KSS_E_UNAUTHORIZED;
+	}
+	kss_secret_free(s);
+	*s = now;
+	return KSS_OK;
 }
 
 enum kss_err
@@ -132,8 +174,11 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 			kss_secret_free(&s);
 			return KSS_E_UNAUTHORIZED;
 		}
-		if (!s.hashed)
-			upgrade(st, user, key, cost, log, &s);
+		if (stale(&s, cost) &&
+		    (e = rehash(st, user, key, cost, log, &s)) != KSS_OK) {
+			kss_secret_free(&s);
+			return e;
+		}
 		if (s.hashed)
 			kss_authcache_put(cache, user, s.value, key, now);
 	}

@@ -160,4 +160,28 @@ as delrace $DK GET /users/auth
 is "$STATUS" 401 "the account cannot log in"
 as delrace $DK GET /syncs/progress/d1
 is "$STATUS" 401 "nor pull"
+# First pushes of an account of the original kss, racing: each verifies
+# the raw key and rewrites it hashed; one rewrite wins, the others adopt
+# the winner's hash (their key matches it), so every push lands.
+LK=legacy-raw-key-61b7c3
+mkdir -p "$DATA/legacy"
+printf '{"x-auth-user": "legacy", "x-auth-key": "%s"}' "$LK" >"$DATA/legacy/auth.json"
+NL=12
+start_barrier
+for i in $(seq $NL); do
+	(
+		flock -s "$TMP/barrier" true
+		as legacy $LK PUT /syncs/progress "{\"document\":\"l$i\",\"progress\":\"p\",\"percentage\":0.5,\"device\":\"K\"}"
+		echo "$STATUS" >"$TMP/res/$i"
+	) 4>&- &
+done
+release
+is "$(cat "$TMP"/res/* | grep -c '^200$')" $NL \
+    "$NL racing first pushes of a raw-key account: every one 200 ($(cat "$TMP"/res/* | sort | uniq -c | tr -s ' \n' ' '))"
+is "$(ls "$DATA/legacy" | grep -c '^l[0-9]*\.json$')" $NL "and every record stored"
+is "$(jq -r 'has("x-auth-key-hash") and (has("x-auth-key") | not)' "$DATA/legacy/auth.json")" true \
+    "the key is stored hashed"
+as legacy $LK GET /users/auth
+is "$STATUS" 200 "and still logs in"
+
 done_testing

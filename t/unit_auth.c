@@ -19,6 +19,9 @@
 #define COST 4
 
 static int runs;		/* crypt_rn() calls */
+/* Called once, at the next crypt_rn(): another request acting while this
+ * one runs the KDF. */
+static void (*meanwhile)(void);
 static char setting[CRYPT_OUTPUT_SIZE];	/* the last one's, up to the salt */
 
 char *
@@ -32,6 +35,12 @@ crypt_rn(const char *phrase, const char *set, void *data, int size)
 		real = (char *(*)(const char *, const char *, void *, int))
 		    dlsym(RTLD_NEXT, "crypt_rn");
 	runs++;
+	if (meanwhile != NULL) {
+		void (*f)(void) = meanwhile;
+
+		meanwhile = NULL;
+		f();
+	}
 	/* "$y$<params>$": the method and its cost. */
 	for (i = 0; i < 3 && (p = strchr(p, '$')) != NULL; i++)
 		p++;
@@ -58,6 +67,17 @@ login(struct kss_store *st, const char *user, const char *key)
 	return kss_auth_user(st, user, key, COST, &lg, NULL, NULL);
 }
 
+static struct kss_store st;
+static char *racer;	/* the hash a racing request stores */
+
+static void
+race_upgrade(void)
+{
+	struct kss_secret raw = {"rawkey", false};
+
+	st.ops->secret_swap(st.h, "old", &raw, racer);
+}
+
 static void
 put_file(const char *path, const char *text)
 {
@@ -73,7 +93,7 @@ int
 main(void)
 {
 	char root[] = "/tmp/kss-auth-XXXXXX", path[200], cost[CRYPT_OUTPUT_SIZE];
-	struct kss_store st;
+	struct kss_secret got = {NULL, false};
 	char *hash;
 
 	if (mkdtemp(root) == NULL || kss_store_file_open(root, &lg, &st) != KSS_OK ||
@@ -105,6 +125,48 @@ main(void)
 	is_str(setting, cost, "of the same method and cost");
 	is_int(login(&st, "bad:name", "wrong"), KSS_E_UNAUTHORIZED,
 	    "a name no account can have is refused");
+
+	/* A hash made at another cost is made anew at the configured one at
+	 * the next good login, so its account's 401s cost what others do. */
+	if (kss_auth_hash("cheap", COST - 2, &hash) == KSS_OK) {
+		st.ops->user_create(st.h, "bea", hash);
+		free(hash);
+	}
+	is_int(login(&st, "bea", "cheap"), KSS_OK, "a login of a cheaper hash");
+	st.ops->secret_get(st.h, "bea", &got);
+	ok(got.value != NULL && strncmp(got.value, cost, strlen(cost)) == 0,
+	    "stores it anew at the configured cost (%s)", got.value);
+	kss_secret_free(&got);
+	st.ops->secret_get(st.h, "ann", &got);
+	hash = got.value;
+	got.value = NULL;
+	login(&st, "ann", "right");
+	st.ops->secret_get(st.h, "ann", &got);
+	is_str(got.value, hash, "a hash at the configured cost stays as it is");
+	kss_secret_free(&got);
+	free(hash);
+
+	/* Racing first logins of a raw-key account: both rewrite it, one
+	 * wins; the other takes the winner's hash, since its key matches. */
+	if (kss_auth_hash("rawkey", COST, &racer) != KSS_OK)
+		return 1;
+	snprintf(path, sizeof(path), "%s/old/auth.json", root);
+	put_file(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
+	meanwhile = race_upgrade;
+	is_int(kss_auth_user(&st, "old", "rawkey", COST, &lg, NULL, &got), KSS_OK,
+	    "a legacy login that loses the race to rewrite the key stands");
+	is_str(got.value, racer, "with the winner's hash as its secret");
+	ok(got.hashed, "marked hashed");
+	kss_secret_free(&got);
+	free(racer);
+	/* But a key changed meanwhile is a key no longer good. */
+	if (kss_auth_hash("changed", COST, &racer) != KSS_OK)
+		return 1;
+	put_file(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
+	meanwhile = race_upgrade;
+	is_int(kss_auth_user(&st, "old", "rawkey", COST, &lg, NULL, &got),
+	    KSS_E_UNAUTHORIZED, "a legacy login whose key changed meanwhile fails");
+	free(racer);
 	kss_store_close(&st);
 	snprintf(path, sizeof(path), "rm -rf '%s'", root);
 	if (system(path) != 0)
