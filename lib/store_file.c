@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -271,9 +272,9 @@ writable(struct fstore *fs)
 {
 	if (fs->layout != LAYOUT_UNKNOWN)
 		return KSS_OK;
-	kss_logf(fs->log, "file store: not writing: cannot tell whether the "
-	    "data directory's file system tells letter case apart (%s "
-	    "unreadable)", LAYOUT_FILE);
+	kss_logf(fs->log, "file store: not writing: cannot tell how names are "
+	    "encoded in the data directory (%s missing, unreadable or "
+	    "garbled; README: Storage)", LAYOUT_FILE);
 	return KSS_E_SERVER;
 }
 
@@ -677,15 +678,48 @@ f_doc_get(void *h, const char *user, const char *doc, json_t **rec)
 	return KSS_OK;
 }
 
+/* In a casefold folder on a file system that ignores case, name (doc's
+ * own) may open the original kss's file of another document X whose name
+ * differs only in case ("ABC.json" for doc "abc"). Moves that record to
+ * X's own name, or drops it when X already has one (writes go there, so
+ * it is newer), leaving name free. Returns 0, or -1 when name holds
+ * anything else. */
+static int
+move_legacy(struct fstore *fs, int dir, const char *name)
+{
+	char own[KSS_FSNAME_SIZE], old[KSS_FSNAME_SIZE];
+	const char *x;
+	struct stat st;
+	json_t *v;
+	int rc = -1;
+
+	if (fs->layout != LAYOUT_FOLD || (v = read_json(dir, name)) == NULL)
+		return -1;
+	x = json_string_value(json_object_get(v, "document"));
+	if (x != NULL && legacy_name(fs, x, KSS_FSNAME_DOC,
+	    kss_fsname(x, strlen(x), KSS_FSNAME_DOC, true, own), old) &&
+	    strcasecmp(old, name) == 0) {
+		if (fstatat(dir, own, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			rc = unlinkat(dir, name, 0);
+		else
+			rc = rename_noreplace(dir, name, own);
+		if (rc == 0)
+			fsync(dir);
+	}
+	json_decref(v);
+	return rc;
+}
+
 static enum kss_err
 f_doc_put(void *h, const char *user, const struct kss_secret *who,
     const char *doc, const json_t *rec)
 {
 	struct fstore *fs = h;
-	char dname[KSS_FSNAME_SIZE];
+	char dname[KSS_FSNAME_SIZE], from[KSS_FSNAME_SIZE];
 	struct locked l;
 	enum kss_err e;
 	json_t *cur;
+	int rc;
 
 	if ((e = lock_user(fs, user, &l)) != KSS_OK)
 		return e;
@@ -693,23 +727,26 @@ f_doc_put(void *h, const char *user, const struct kss_secret *who,
 		unlock_user(&l);
 		return e;
 	}
+	rc = read_doc(fs, l.dir, doc, from, &cur);
+	if (rc < 0 && errno == EEXIST && move_legacy(fs, l.dir, from) == 0)
+		rc = read_doc(fs, l.dir, doc, from, &cur);
 	/* A record that does not parse is replaced by the new one; one that
 	 * cannot be read (an I/O error) is left alone: replacing it would
 	 * lose the device_id and metadata the push does not repeat. */
-	if (read_doc(fs, l.dir, doc, dname, &cur) < 0) {
+	if (rc < 0) {
 		if (errno == EEXIST) {
 			kss_logf(fs->log, "file store: %s of %s holds another "
-			    "document", dname, l.name);
+			    "document", from, l.name);
 			unlock_user(&l);
 			return KSS_E_SERVER;
 		}
 		if (errno != EINVAL) {
-			e = fail(fs, "cannot read", dname);
+			e = fail(fs, "cannot read", from);
 			unlock_user(&l);
 			return e;
 		}
 		kss_logf(fs->log, "file store: replacing corrupt %s of %s",
-		    dname, l.name);
+		    from, l.name);
 	}
 	encode(fs, doc, KSS_FSNAME_DOC, dname);
 	if (cur == NULL)
@@ -718,6 +755,10 @@ f_doc_put(void *h, const char *user, const struct kss_secret *who,
 		e = KSS_E_SERVER;
 	else
 		e = write_json(fs, l.dir, dname, cur);
+	/* The record came from the original kss's name: now that it lives
+	 * under its own, the old file would only shadow another's. */
+	if (e == KSS_OK && rc == 0 && strcmp(from, dname) != 0)
+		unlinkat(l.dir, from, 0);
 	json_decref(cur);
 	unlock_user(&l);
 	return e;
@@ -742,7 +783,7 @@ static const char layout_text[][80] = {
 	[LAYOUT_FOLD] = "casefold\n",
 };
 static const char layout_note[] =
-    "# How kss names files in this folder (README: \"Data folder\").\n"
+    "# How kss names files in this folder (kss's README: \"Storage\").\n"
     "# Keep this file: without it a copy on another file system may\n"
     "# read under other names.\n";
 
@@ -788,8 +829,10 @@ make_layout(struct fstore *fs)
 	/* Racing first opens probe the same file system: either file is
 	 * right, and the one already in place stays. */
 	if (rename_noreplace(fs->root, tmp, LAYOUT_FILE) < 0) {
+		int lost = errno == EEXIST;
+
 		unlinkat(fs->root, tmp, 0);
-		if (errno != EEXIST)
+		if (!lost)
 			return LAYOUT_UNKNOWN;
 	}
 	fsync(fs->root);

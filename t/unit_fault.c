@@ -529,14 +529,21 @@ caseless(const char *root)
 static void
 copied(const char *root)
 {
-	struct kss_secret s = {NULL, false};
+	struct kss_secret s = {NULL, false}, bob = {"$y$B", true};
 	struct kss_store st;
 	char dir[600];
+	json_t *r;
 
 	snprintf(dir, sizeof(dir), "%s/copied", root);
 	if (kss_store_file_open(dir, &lg, &st) != KSS_OK)
 		return;
 	st.ops->user_create(st.h, "Bob", "$y$B");
+	r = rec("ABC", "old ABC");
+	st.ops->doc_put(st.h, "Bob", &bob, "ABC", r);
+	json_decref(r);
+	r = rec("DEF", "old DEF");
+	st.ops->doc_put(st.h, "Bob", &bob, "DEF", r);
+	json_decref(r);
 	kss_store_close(&st);
 	fold = 1;
 	if (!is_int(kss_store_file_open(dir, &lg, &st), KSS_OK,
@@ -554,6 +561,35 @@ copied(const char *root)
 	st.ops->secret_get(st.h, "Bob", &s);
 	is_str(s.value, "$y$B", "copied: Bob's credential intact");
 	kss_secret_free(&s);
+
+	/* Bob/ABC.json is also what abc.json opens here. */
+	is_str(field(&st, "Bob", "ABC", "progress"), "old ABC",
+	    "copied: Bob's old record ABC reads");
+	is_str(field(&st, "Bob", "abc", "progress"), "",
+	    "copied: and is no record of abc");
+	r = rec("abc", "new abc");
+	is_int(st.ops->doc_put(st.h, "Bob", &bob, "abc", r), KSS_OK,
+	    "copied: a push of abc, whose name meets the old ABC.json");
+	json_decref(r);
+	is_str(field(&st, "Bob", "abc", "progress"), "new abc",
+	    "copied: reads back");
+	is_str(field(&st, "Bob", "ABC", "progress"), "old ABC",
+	    "copied: and ABC's record, moved to its own name, too");
+	r = rec("DEF", "new DEF");
+	json_object_del(r, "device");
+	is_int(st.ops->doc_put(st.h, "Bob", &bob, "DEF", r), KSS_OK,
+	    "copied: a push of DEF over its old record");
+	json_decref(r);
+	is_str(field(&st, "Bob", "DEF", "device"), "dev",
+	    "copied: merges with the old record");
+	r = rec("def", "new def");
+	is_int(st.ops->doc_put(st.h, "Bob", &bob, "def", r), KSS_OK,
+	    "copied: then def is free: the old DEF.json is gone");
+	json_decref(r);
+	is_str(field(&st, "Bob", "DEF", "progress"), "new DEF",
+	    "copied: DEF as pushed");
+	is_str(field(&st, "Bob", "def", "progress"), "new def",
+	    "copied: def as pushed");
 	kss_store_close(&st);
 	fold = 0;
 }

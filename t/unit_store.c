@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,6 +387,79 @@ casefold(const char *root)
 	kss_store_close(&st);
 }
 
+/* Whether pid waits for a lock (a "->" line of /proc/locks). */
+static int
+waits_for_lock(pid_t pid)
+{
+	char line[256], want[32];
+	int found = 0;
+	FILE *f;
+
+	snprintf(want, sizeof(want), " %ld ", (long)pid);
+	if ((f = fopen("/proc/locks", "r")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, " -> ") != NULL && strstr(line, want) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* A push that waits for the user's lock while the account is deleted and
+ * registered anew, with the very same secret: once it has the lock, the
+ * folder it locked is no longer the user's, and it must not write. */
+static void
+deleted_while_waiting(const char *root)
+{
+	struct kss_secret who = {"$y$same", true};
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	char dir[600], p[700], q[700];
+	struct kss_store st;
+	int fd, status = -1, i, w = 0;
+	json_t *got = NULL;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s/lockrace", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
+	    st.ops->user_create(st.h, "ann", "$y$same") != KSS_OK) {
+		ok(0, "lock race: a store and a user");
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/ann/.lock", dir);
+	if ((fd = open(p, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    fcntl(fd, F_SETLK, &fl) < 0) {
+		ok(0, "lock race: the test takes ann's lock");
+		return;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		json_t *r = rec("d", "lost", NULL);
+
+		_exit(st.ops->doc_put(st.h, "ann", &who, "d", r));
+	}
+	/* Bounded: the child blocks on the lock within moments. */
+	for (i = 0; pid > 0 && i < 1000 && (w = waits_for_lock(pid)) == 0; i++)
+		usleep(10000);
+	if (!ok(w == 1, "lock race: the push waits for the lock")) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(fd);
+		return;
+	}
+	snprintf(q, sizeof(q), "%s/.del-test", dir);
+	snprintf(p, sizeof(p), "%s/ann", dir);
+	ok(rename(p, q) == 0 && st.ops->user_create(st.h, "ann", "$y$same") ==
+	    KSS_OK, "lock race: ann deleted and registered again meanwhile");
+	close(fd);
+	waitpid(pid, &status, 0);
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, KSS_E_NO_ACCOUNT,
+	    "lock race: the push, once it has the lock, finds no account");
+	st.ops->doc_get(st.h, "ann", "d", &got);
+	ok(got == NULL, "lock race: the new account holds no record");
+	json_decref(got);
+	ok(!exists(dir, ".del-test/d.json"), "lock race: nor does the old folder");
+	kss_store_close(&st);
+}
+
 /* Runs f in a child as an unprivileged user (nobody) when we are root,
  * so that permissions apply; returns f's result, or -1. */
 static int
@@ -458,6 +532,7 @@ main(void)
 	open_or_fail("memory", kss_store_mem_open(&st), &st);
 	file_only(root);
 	casefold(root);
+	deleted_while_waiting(root);
 	read_only(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)
