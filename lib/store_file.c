@@ -799,15 +799,15 @@ caseless(int root, const char *lower, const char *upper)
 	    a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
-/* Creates LAYOUT_FILE, probing the file system with the temp file that
- * becomes it. Returns the layout, or LAYOUT_UNKNOWN. */
+/* Whether the root's file system ignores letter case, probed with a
+ * fresh hidden file; LAYOUT_UNKNOWN when it cannot be made. */
 static enum layout
-make_layout(struct fstore *fs)
+probe(struct fstore *fs)
 {
-	char tmp[32], upper[32], text[256];
+	char tmp[32], upper[32];
 	enum layout l;
 	size_t i;
-	int fd, n;
+	int fd;
 
 	do {
 		temp_name("tmp", tmp);
@@ -823,13 +823,26 @@ make_layout(struct fstore *fs)
 	upper[i] = '\0';
 	l = caseless(fs->root, tmp, upper) ? LAYOUT_FOLD : LAYOUT_PLAIN;
 	unlinkat(fs->root, tmp, 0);
+	return l;
+}
+
+/* Writes LAYOUT_FILE saying l: in place of an existing one (replace), or
+ * only where there is none, as racing first opens do (they probe the
+ * same file system, so the one in place is as right). Returns l, or
+ * LAYOUT_UNKNOWN when it cannot be written. */
+static enum layout
+save_layout(struct fstore *fs, enum layout l, bool replace)
+{
+	char tmp[32], text[256];
+	int n, rc;
+
 	n = snprintf(text, sizeof(text), "%s%s", layout_text[l], layout_note);
 	if (write_temp(fs, fs->root, LAYOUT_FILE, text, (size_t)n, tmp) != KSS_OK)
 		return LAYOUT_UNKNOWN;
-	/* Racing first opens probe the same file system: either file is
-	 * right, and the one already in place stays. */
-	if (rename_noreplace(fs->root, tmp, LAYOUT_FILE) < 0) {
-		int lost = errno == EEXIST;
+	rc = replace ? renameat(fs->root, tmp, fs->root, LAYOUT_FILE) :
+	    rename_noreplace(fs->root, tmp, LAYOUT_FILE);
+	if (rc < 0) {
+		int lost = !replace && errno == EEXIST;
 
 		unlinkat(fs->root, tmp, 0);
 		if (!lost)
@@ -858,7 +871,9 @@ read_layout(struct fstore *fs)
 		/* A folder that has not been written by this kss yet: the
 		 * original kss's, or a new one. A second read covers a
 		 * first open that raced us. */
-		if ((l = make_layout(fs)) != LAYOUT_UNKNOWN ||
+		if ((l = probe(fs)) != LAYOUT_UNKNOWN)
+			l = save_layout(fs, l, false);
+		if (l != LAYOUT_UNKNOWN ||
 		    read_file(fs->root, LAYOUT_FILE, &buf, &len) < 0)
 			return l;
 	}
@@ -871,9 +886,12 @@ read_layout(struct fstore *fs)
 		    "casefold", LAYOUT_FILE);
 	free(buf);
 	/* A plain folder copied onto a file system that ignores case: from
-	 * now on capitals are escaped, and the old names still found. */
-	if (l == LAYOUT_PLAIN && caseless(fs->root, LAYOUT_FILE, LAYOUT_PROBE))
+	 * now on capitals are escaped, and the old names still found. Said
+	 * in the folder, so that a copy back keeps the escaped names. */
+	if (l == LAYOUT_PLAIN && caseless(fs->root, LAYOUT_FILE, LAYOUT_PROBE)) {
 		l = LAYOUT_FOLD;
+		save_layout(fs, l, true);
+	}
 	return l;
 }
 /* mkdir -p, each missing level 0700. */

@@ -531,8 +531,9 @@ copied(const char *root)
 {
 	struct kss_secret s = {NULL, false}, bob = {"$y$B", true};
 	struct kss_store st;
-	char dir[600];
+	char dir[600], p[700];
 	json_t *r;
+	FILE *f;
 
 	snprintf(dir, sizeof(dir), "%s/copied", root);
 	if (kss_store_file_open(dir, &lg, &st) != KSS_OK)
@@ -592,6 +593,24 @@ copied(const char *root)
 	    "copied: def as pushed");
 	kss_store_close(&st);
 	fold = 0;
+	snprintf(p, sizeof(p), "%s/.kss-layout", dir);
+	ok((f = fopen(p, "r")) != NULL && fgets(p, sizeof(p), f) != NULL &&
+	    strcmp(p, "casefold\n") == 0, "copied: the folder says casefold now");
+	if (f != NULL)
+		fclose(f);
+
+	/* Copied back onto a file system that tells case apart: the escaped
+	 * names written meanwhile are still the ones read. */
+	if (!is_int(kss_store_file_open(dir, &lg, &st), KSS_OK,
+	    "copied back: store opens"))
+		return;
+	is_str(field(&st, "Bob", "DEF", "progress"), "new DEF",
+	    "copied back: DEF reads");
+	is_str(field(&st, "Bob", "ABC", "progress"), "old ABC",
+	    "copied back: so does ABC");
+	is_str(field(&st, "Bob", "abc", "progress"), "new abc",
+	    "copied back: and abc");
+	kss_store_close(&st);
 }
 
 int
