@@ -433,8 +433,11 @@ deleted_while_waiting(const char *root)
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		json_t *r = rec("d", "lost", NULL);
+		enum kss_err e = st.ops->doc_put(st.h, "ann", &who, "d", r);
 
-		_exit(st.ops->doc_put(st.h, "ann", &who, "d", r));
+		json_decref(r);
+		kss_store_close(&st);
+		_exit(e);
 	}
 	/* Bounded: the child blocks on the lock within moments. */
 	for (i = 0; pid > 0 && i < 1000 && (w = waits_for_lock(pid)) == 0; i++)
