@@ -133,8 +133,8 @@ rehash(struct kss_store *st, const char *user, const char *key, int cost,
 	free(hash);
 	if (e != KSS_E_UNAUTHORIZED) {
 		if (e != KSS_E_NO_ACCOUNT)
-			kss_logf(log, "a user's credential not stored anew "
-			    "(hashed, at KSS_HASH_COST)");
+			kss_logf(log, "credential of %s not stored anew "
+			    "(hashed, at KSS_HASH_COST)", user);
 		return e == KSS_E_NO_ACCOUNT ? e : KSS_OK;
 	}
 	if ((e = st->ops->secret_get(st->h, user, &now)) != KSS_OK)
@@ -169,7 +169,10 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 	 * new hash, which no cache entry matches. */
 	if (!(s.hashed && kss_authcache_hit(cache, user, s.value, key, now))) {
 		if (!kss_auth_verify(&s, key)) {
-			if (!s.hashed)
+			/* A raw key, or a hash the KDF did not run on at the
+			 * configured cost (garbled, another method or cost),
+			 * must not answer sooner than an unknown name. */
+			if (stale(&s, cost))
 				spend_kdf(key, cost);
 			kss_secret_free(&s);
 			return KSS_E_UNAUTHORIZED;

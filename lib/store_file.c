@@ -624,14 +624,18 @@ read_doc(struct fstore *fs, int dir, const char *doc,
 	    legacy_name(fs, doc, KSS_FSNAME_DOC, name, old)) {
 		/* The original kss's name: only a record that says it is
 		 * doc's is taken (it may be another's on this file system). */
-		if ((v = read_json(dir, old)) != NULL &&
-		    !names(v, "document", doc, true)) {
-			json_decref(v);
-			return 0;
-		}
-		if (v == NULL && errno == ENOENT)
-			return 0;
-		memcpy(name, old, KSS_FSNAME_SIZE);
+		if ((v = read_json(dir, old)) != NULL) {
+			if (!names(v, "document", doc, true)) {
+				json_decref(v);
+				return 0;
+			}
+			memcpy(name, old, KSS_FSNAME_SIZE);
+		} else if (errno == ENOENT) {
+			/* A push may have just moved it to its own name
+			 * (move_legacy; readers take no lock). */
+			v = read_json(dir, name);
+		} else
+			memcpy(name, old, KSS_FSNAME_SIZE);
 	}
 	if (v == NULL)
 		return errno == ENOENT ? 0 : -1;
@@ -719,7 +723,7 @@ f_doc_put(void *h, const char *user, const struct kss_secret *who,
 	struct locked l;
 	enum kss_err e;
 	json_t *cur;
-	int rc;
+	int rc, err;
 
 	if ((e = lock_user(fs, user, &l)) != KSS_OK)
 		return e;
@@ -728,19 +732,23 @@ f_doc_put(void *h, const char *user, const struct kss_secret *who,
 		return e;
 	}
 	rc = read_doc(fs, l.dir, doc, from, &cur);
-	if (rc < 0 && errno == EEXIST && move_legacy(fs, l.dir, from) == 0)
+	err = errno;
+	if (rc < 0 && err == EEXIST && move_legacy(fs, l.dir, from) == 0) {
 		rc = read_doc(fs, l.dir, doc, from, &cur);
+		err = errno;
+	}
 	/* A record that does not parse is replaced by the new one; one that
 	 * cannot be read (an I/O error) is left alone: replacing it would
 	 * lose the device_id and metadata the push does not repeat. */
 	if (rc < 0) {
-		if (errno == EEXIST) {
+		errno = err;
+		if (err == EEXIST) {
 			kss_logf(fs->log, "file store: %s of %s holds another "
 			    "document", from, l.name);
 			unlock_user(&l);
 			return KSS_E_SERVER;
 		}
-		if (errno != EINVAL) {
+		if (err != EINVAL) {
 			e = fail(fs, "cannot read", from);
 			unlock_user(&l);
 			return e;

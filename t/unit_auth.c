@@ -125,6 +125,14 @@ main(void)
 	is_str(setting, cost, "of the same method and cost");
 	is_int(login(&st, "bad:name", "wrong"), KSS_E_UNAUTHORIZED,
 	    "a name no account can have is refused");
+	snprintf(path, sizeof(path), "%s/garbled", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/garbled/auth.json", root);
+	put_file(path, "{\"x-auth-user\": \"garbled\", \"x-auth-key-hash\": "
+	    "\"$y$garbage\"}");
+	is_int(login(&st, "garbled", "wrong"), KSS_E_UNAUTHORIZED,
+	    "a garbled stored hash refuses a key");
+	is_str(setting, cost, "after a KDF run at the configured cost");
 
 	/* A hash made at another cost is made anew at the configured one at
 	 * the next good login, so its account's 401s cost what others do. */

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "log.h"
 #include "store.h"
 #include "tap.h"
@@ -524,6 +525,64 @@ caseless(const char *root)
 	fold = 0;
 }
 
+/* Whether dir/rel exists under exactly that name. */
+static int
+on_disk(const char *dir, const char *rel)
+{
+	char p[1100];
+	struct stat st;
+	int was = fold, rc;
+
+	fold = 0;
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	rc = fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	fold = was;
+	return rc;
+}
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* A login that would store the credential anew (a raw key, a hash of
+ * another cost) stands when the store cannot be written. */
+static void
+rehash_unwritable(struct kss_store *st, const char *dir)
+{
+	struct kss_secret s = {NULL, false};
+	char p[700];
+	char *cheap;
+
+	snprintf(p, sizeof(p), "%s/raw", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/raw/auth.json", dir);
+	put(p, "{\"x-auth-user\": \"raw\", \"x-auth-key\": \"rawkey\"}");
+	arm("write", 1, 0, EROFS);
+	is_int(kss_auth_user(st, "raw", "rawkey", 2, &lg, NULL, &s), KSS_OK,
+	    "unwritable: a raw key still logs in");
+	disarm();
+	ok(!s.hashed && s.value != NULL && strcmp(s.value, "rawkey") == 0,
+	    "unwritable: and stays as it was");
+	kss_secret_free(&s);
+	if (kss_auth_hash("cheapkey", 1, &cheap) != KSS_OK)
+		return;
+	st->ops->user_create(st->h, "cheap", cheap);
+	arm("write", 1, 0, EROFS);
+	is_int(kss_auth_user(st, "cheap", "cheapkey", 2, &lg, NULL, &s), KSS_OK,
+	    "unwritable: a hash of another cost still logs in");
+	disarm();
+	is_str(s.value, cheap, "unwritable: and stays as it was");
+	kss_secret_free(&s);
+	free(cheap);
+}
+
 /* The original kss's folder, copied onto a file system that ignores case:
  * its capitals are found, but no longer given out. */
 static void
@@ -583,6 +642,8 @@ copied(const char *root)
 	json_decref(r);
 	is_str(field(&st, "Bob", "DEF", "device"), "dev",
 	    "copied: merges with the old record");
+	ok(!on_disk(dir, "Bob/DEF.json") && on_disk(dir, "Bob/%44%45%46.json"),
+	    "copied: whose old file is gone, moved to its own name");
 	r = rec("def", "new def");
 	is_int(st.ops->doc_put(st.h, "Bob", &bob, "def", r), KSS_OK,
 	    "copied: then def is free: the old DEF.json is gone");
@@ -591,6 +652,23 @@ copied(const char *root)
 	    "copied: DEF as pushed");
 	is_str(field(&st, "Bob", "def", "progress"), "new def",
 	    "copied: def as pushed");
+	/* Both the old file and the new one of GHI: the new one is the
+	 * record, and the old one goes when ghi is pushed. */
+	snprintf(p, sizeof(p), "%s/Bob/GHI.json", dir);
+	put(p, "{\"document\": \"GHI\", \"progress\": \"older\"}");
+	snprintf(p, sizeof(p), "%s/Bob/%%47%%48%%49.json", dir);
+	put(p, "{\"document\": \"GHI\", \"progress\": \"newer\"}");
+	is_str(field(&st, "Bob", "GHI", "progress"), "newer",
+	    "copied: of an old and a new file, the new one is the record");
+	r = rec("ghi", "new ghi");
+	is_int(st.ops->doc_put(st.h, "Bob", &bob, "ghi", r), KSS_OK,
+	    "copied: a push of ghi, whose name meets the old GHI.json");
+	json_decref(r);
+	ok(!on_disk(dir, "Bob/GHI.json"), "copied: which is dropped");
+	is_str(field(&st, "Bob", "GHI", "progress"), "newer",
+	    "copied: GHI keeps its record");
+	is_str(field(&st, "Bob", "ghi", "progress"), "new ghi",
+	    "copied: ghi has its own");
 	kss_store_close(&st);
 	fold = 0;
 	snprintf(p, sizeof(p), "%s/.kss-layout", dir);
@@ -628,6 +706,7 @@ main(void)
 		read_faults(&st);
 		nfs_locks(&st);
 		account_faults(&st, dir);
+		rehash_unwritable(&st, dir);
 		kss_store_close(&st);
 	}
 	caseless(root);
