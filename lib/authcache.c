@@ -1,41 +1,37 @@
 #include "config.h"
 
-#include <crypt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/types.h>
 
-#include "auth.h"
+#include <sodium.h>
+
 #include "authcache.h"
-#include "sha256.h"
-#include "valid.h"
 
 #define ENTRIES 64	/* users a process serves at once, with room */
 
+#define DIGEST_LEN crypto_generichash_BYTES
+
 struct entry {
-	uint8_t digest[KSS_SHA256_LEN];
+	uint8_t digest[DIGEST_LEN];
 	time_t at;		/* when verified; 0 when free */
 };
 
 struct kss_authcache {
-	uint8_t salt[32];
+	uint8_t salt[crypto_generichash_KEYBYTES];
 	struct entry e[ENTRIES];
 };
 
 struct kss_authcache *
 kss_authcache_new(void)
 {
-	struct kss_authcache *c = calloc(1, sizeof(*c));
+	struct kss_authcache *c;
 
-	if (c != NULL &&
-	    getrandom(c->salt, sizeof(c->salt), 0) != (ssize_t)sizeof(c->salt)) {
-		/* Without a secret salt the entries would be guessable from
-		 * a memory dump; better no cache. */
-		free(c);
-		c = NULL;
-	}
+	/* Without a secret key the entries would be guessable from a memory
+	 * dump; better no cache. */
+	if (sodium_init() < 0 || (c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	randombytes_buf(c->salt, sizeof(c->salt));
 	return c;
 }
 
@@ -43,31 +39,25 @@ void
 kss_authcache_free(struct kss_authcache *c)
 {
 	if (c != NULL)
-		explicit_bzero(c, sizeof(*c));
+		sodium_memzero(c, sizeof(*c));
 	free(c);
 }
 
-/* The salt, then each string with its NUL, so that no two triples meet.
- * False for strings too long to cache (kss bounds users and keys). */
-static bool
+/* BLAKE2b keyed with the process's secret over each string with its NUL,
+ * so that no two triples meet. */
+static void
 digest(const struct kss_authcache *c, const char *user, const char *stored,
-    const char *key, uint8_t out[KSS_SHA256_LEN])
+    const char *key, uint8_t out[DIGEST_LEN])
 {
-	uint8_t buf[sizeof(c->salt) + (KSS_NAME_MAX + 1) + CRYPT_OUTPUT_SIZE +
-	    (KSS_KEY_MAX + 1)];
-	size_t lu = strlen(user) + 1, ls = strlen(stored) + 1;
-	size_t lk = strlen(key) + 1, n = sizeof(c->salt);
+	crypto_generichash_state st;
 
-	if (lu > KSS_NAME_MAX + 1 || ls > CRYPT_OUTPUT_SIZE ||
-	    lk > KSS_KEY_MAX + 1)
-		return false;
-	memcpy(buf, c->salt, n);
-	memcpy(buf + n, user, lu);
-	memcpy(buf + n + lu, stored, ls);
-	memcpy(buf + n + lu + ls, key, lk);
-	kss_sha256(buf, n + lu + ls + lk, out);
-	explicit_bzero(buf, n + lu + ls + lk);
-	return true;
+	crypto_generichash_init(&st, c->salt, sizeof(c->salt), DIGEST_LEN);
+	crypto_generichash_update(&st, (const uint8_t *)user, strlen(user) + 1);
+	crypto_generichash_update(&st, (const uint8_t *)stored,
+	    strlen(stored) + 1);
+	crypto_generichash_update(&st, (const uint8_t *)key, strlen(key) + 1);
+	crypto_generichash_final(&st, out, DIGEST_LEN);
+	sodium_memzero(&st, sizeof(st));
 }
 
 static bool
@@ -80,19 +70,18 @@ bool
 kss_authcache_hit(const struct kss_authcache *c, const char *user,
     const char *stored, const char *key, time_t now)
 {
-	uint8_t d[KSS_SHA256_LEN], diff;
+	uint8_t d[DIGEST_LEN];
 	bool hit = false;
-	size_t i, j;
+	size_t i;
 
-	if (c == NULL || !digest(c, user, stored, key, d))
+	if (c == NULL)
 		return false;
+	digest(c, user, stored, key, d);
 	/* Every entry is compared in full, whichever matches. */
-	for (i = 0; i < ENTRIES; i++) {
-		for (diff = 0, j = 0; j < sizeof(d); j++)
-			diff |= (uint8_t)(d[j] ^ c->e[i].digest[j]);
-		hit |= diff == 0 && fresh(&c->e[i], now);
-	}
-	explicit_bzero(d, sizeof(d));
+	for (i = 0; i < ENTRIES; i++)
+		hit |= sodium_memcmp(d, c->e[i].digest, sizeof(d)) == 0 &&
+		    fresh(&c->e[i], now);
+	sodium_memzero(d, sizeof(d));
 	return hit;
 }
 
@@ -100,12 +89,13 @@ void
 kss_authcache_put(struct kss_authcache *c, const char *user,
     const char *stored, const char *key, time_t now)
 {
-	uint8_t d[KSS_SHA256_LEN];
+	uint8_t d[DIGEST_LEN];
 	struct entry *victim;
 	size_t i;
 
-	if (c == NULL || !digest(c, user, stored, key, d))
+	if (c == NULL)
 		return;
+	digest(c, user, stored, key, d);
 	/* A stale entry, else the oldest, makes room. */
 	victim = &c->e[0];
 	for (i = 0; i < ENTRIES; i++) {
@@ -117,5 +107,6 @@ kss_authcache_put(struct kss_authcache *c, const char *user,
 			victim = &c->e[i];
 	}
 	memcpy(victim->digest, d, sizeof(d));
+	sodium_memzero(d, sizeof(d));
 	victim->at = now > 0 ? now : 1;
 }

@@ -1,7 +1,8 @@
 /* A FastCGI process's memory of keys it has verified (DESIGN.md §3), so
  * that steady traffic does not run the KDF on every request. An entry is
- * the salted SHA-256 of (user, stored hash, key): a changed credential
- * changes the stored hash and so misses; no key is kept. */
+ * a BLAKE2b of (user, stored hash, key) keyed with a random per-process
+ * secret (libsodium): a changed credential changes the stored hash and so
+ * misses; no key is kept. */
 #ifndef KSS_AUTHCACHE_H
 #define KSS_AUTHCACHE_H
 

@@ -3,8 +3,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "fsname.h"
-#include "sha256.h"
 
 static const char hex[] = "0123456789ABCDEF";
 static const char suffix[] = ".json";
@@ -27,10 +28,10 @@ kept(const char *name, size_t i, bool is_auth, bool fold)
 static void
 digest_name(const char *name, size_t len, char *out)
 {
-	unsigned char d[KSS_SHA256_LEN];
+	unsigned char d[crypto_hash_sha256_BYTES];
 	size_t i;
 
-	kss_sha256(name, len, d);
+	crypto_hash_sha256(d, (const unsigned char *)name, len);
 	*out++ = '=';
 	for (i = 0; i < sizeof(d); i++) {
 		*out++ = hex[d[i] >> 4];
