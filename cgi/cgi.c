@@ -91,11 +91,13 @@ kss_cgi_run(void)
 		.read_ctx = &body,
 		.log = {stderr_write, NULL},
 	};
+	struct kss_server *srv = kss_server_new(false);
 	struct kss_response resp;
 	char head[256];
 	int n, rc = 0;
 
-	kss_serve(&io, &resp);
+	kss_serve(srv, &io, &resp);
+	kss_server_free(srv);
 	if ((n = kss_response_head(&resp, head, sizeof(head))) < 0 ||
 	    fwrite(head, 1, (size_t)n, stdout) != (size_t)n ||
 	    fwrite(resp.body, 1, resp.len, stdout) != resp.len ||

@@ -11,7 +11,6 @@
 
 #include <fcgiapp.h>
 
-#include "authcache.h"
 #include "kss.h"
 #include "transport.h"
 
@@ -83,20 +82,19 @@ catch_signals(void)
 }
 
 static void
-answer(FCGX_Request *req, struct kss_authcache *cache)
+answer(FCGX_Request *req, struct kss_server *srv)
 {
 	struct kss_io io = {
 		.params = {param_get, req},
 		.read = body_read,
 		.read_ctx = req,
 		.log = {err_write, req},
-		.authcache = cache,
 	};
 	struct kss_response resp;
 	char head[256];
 	int n;
 
-	kss_serve(&io, &resp);
+	kss_serve(srv, &io, &resp);
 	if ((n = kss_response_head(&resp, head, sizeof(head))) > 0) {
 		FCGX_PutStr(head, n, req->out);
 		FCGX_PutStr(resp.body, (int)resp.len, req->out);
@@ -107,25 +105,27 @@ answer(FCGX_Request *req, struct kss_authcache *cache)
 int
 kss_fcgi_run(int fd)
 {
-	struct kss_authcache *cache;
+	struct kss_server *srv;
 	FCGX_Request req;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, fd, 0) != 0) {
 		fprintf(stderr, "kss: cannot start FastCGI\n");
 		return 1;
 	}
-	/* The loop's state: keys it has verified, so that steady traffic
-	 * skips the KDF. Without one (no memory, no randomness) every
-	 * request verifies, which is slower, not wrong. */
-	cache = kss_authcache_new();
+	/* The loop's state: the store of each data directory, kept open,
+	 * and the keys verified, so that steady traffic skips the KDF. */
+	if ((srv = kss_server_new(true)) == NULL) {
+		fprintf(stderr, "kss: out of memory\n");
+		return 1;
+	}
 	catch_signals();
 	/* A signal that lands while a request is served ends the loop once
 	 * it is answered; one that lands in accept() interrupts it. */
 	while (!stopping && FCGX_Accept_r(&req) >= 0) {
-		answer(&req, cache);
+		answer(&req, srv);
 		FCGX_Finish_r(&req);
 	}
 	FCGX_Free(&req, 1);
-	kss_authcache_free(cache);
+	kss_server_free(srv);
 	return 0;
 }

@@ -4,12 +4,13 @@
 #ifndef KSS_H
 #define KSS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf.h"
 #include "log.h"
 
-struct kss_authcache;
+struct kss_server;
 struct kss_store;
 
 struct kss_io {
@@ -18,9 +19,14 @@ struct kss_io {
 	long (*read)(void *ctx, char *buf, size_t len);
 	void *read_ctx;
 	struct kss_log log;		/* the web server's error log */
-	/* Keys verified by this process (FastCGI), or NULL (CGI). */
-	struct kss_authcache *authcache;
 };
+
+/* A process's state across requests, built once by the transport. With
+ * keep (FastCGI) it keeps each data directory's store open and a cache of
+ * verified keys; without (CGI) it keeps nothing. NULL when out of
+ * memory. */
+struct kss_server *kss_server_new(bool keep);
+void kss_server_free(struct kss_server *s);
 
 struct kss_response {
 	int status;
@@ -29,9 +35,11 @@ struct kss_response {
 	size_t len;
 };
 
-/* Serves one request, with the store its configuration names. Always
- * fills resp (free with kss_response_free()). */
-void kss_serve(const struct kss_io *io, struct kss_response *resp);
+/* Serves one request, with the store its configuration names, through
+ * s (NULL answers 500). Always fills resp (free with
+ * kss_response_free()). */
+void kss_serve(struct kss_server *s, const struct kss_io *io,
+    struct kss_response *resp);
 
 /* Serves one request with an open store (tests, fuzzing). */
 void kss_serve_store(const struct kss_io *io, struct kss_store *st,

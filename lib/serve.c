@@ -11,6 +11,7 @@
 #include "kss.h"
 #include "req.h"
 #include "route.h"
+#include "server.h"
 #include "store.h"
 
 enum kss_err
@@ -24,12 +25,13 @@ kss_reply(struct kss_ctx *c, int status, json_t *out)
 }
 
 /* The checks in the official server's order (protocol.md §2): body,
- * Accept, route, then the handler. The file store is opened (own_store)
- * only once a request has passed them all. */
+ * Accept, route, then the handler. Without st, the server's store of the
+ * configured directory is taken only once a request has passed them
+ * all. */
 static enum kss_err
-dispatch(const struct kss_io *io, struct kss_store *st, bool own_store,
-    struct kss_config *cfg, struct kss_req *req, struct kss_ctx *c,
-    struct kss_response *resp)
+dispatch(const struct kss_io *io, struct kss_server *srv,
+    struct kss_store *st, struct kss_config *cfg, struct kss_req *req,
+    struct kss_ctx *c, struct kss_response *resp)
 {
 	const struct kss_route *route;
 	enum kss_err e;
@@ -53,8 +55,7 @@ dispatch(const struct kss_io *io, struct kss_store *st, bool own_store,
 	 * string is not JSON (DESIGN.md §2). */
 	if (route->body && req->body == NULL)
 		return KSS_E_JSON_PARSE;
-	if (own_store &&
-	    (e = kss_store_file_open(cfg->dir, &io->log, st)) != KSS_OK)
+	if (st == NULL && (e = kss_server_store(srv, cfg->dir, &st)) != KSS_OK)
 		return e;
 	c->store = st;
 	return route->handler(c);
@@ -88,7 +89,7 @@ respond(struct kss_response *resp, enum kss_err e, struct kss_ctx *c)
 }
 
 static void
-serve(const struct kss_io *io, struct kss_store *st, bool own_store,
+serve(const struct kss_io *io, struct kss_server *srv, struct kss_store *st,
     struct kss_response *resp)
 {
 	struct kss_config cfg;
@@ -102,27 +103,35 @@ serve(const struct kss_io *io, struct kss_store *st, bool own_store,
 	c.cfg = &cfg;
 	c.req = &req;
 	c.log = &io->log;
-	c.authcache = io->authcache;
-	e = dispatch(io, st, own_store, &cfg, &req, &c, resp);
+	c.authcache = srv != NULL ? kss_server_cache(srv) : NULL;
+	e = dispatch(io, srv, st, &cfg, &req, &c, resp);
 	respond(resp, e, &c);
 	kss_req_free(&req);
-	if (own_store)
-		kss_store_close(st);
 }
 
 void
-kss_serve(const struct kss_io *io, struct kss_response *resp)
+kss_serve(struct kss_server *srv, const struct kss_io *io,
+    struct kss_response *resp)
 {
-	struct kss_store st = {NULL, NULL};
+	struct kss_ctx none;
 
-	serve(io, &st, true, resp);
+	if (srv == NULL) {
+		memset(resp, 0, sizeof(*resp));
+		memset(&none, 0, sizeof(none));
+		kss_logf(&io->log, "out of memory");
+		respond(resp, KSS_E_SERVER, &none);
+		return;
+	}
+	kss_server_begin(srv, &io->log);
+	serve(io, srv, NULL, resp);
+	kss_server_end(srv);
 }
 
 void
 kss_serve_store(const struct kss_io *io, struct kss_store *st,
     struct kss_response *resp)
 {
-	serve(io, st, false, resp);
+	serve(io, NULL, st, resp);
 }
 
 static const char *

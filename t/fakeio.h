@@ -52,7 +52,7 @@ static inline struct kss_io
 fake_io_n(struct fake *f, const char *const *vars, const char *body,
     size_t len)
 {
-	struct kss_io io = {{fake_get, f}, fake_read, f, {fake_log, f}, NULL};
+	struct kss_io io = {{fake_get, f}, fake_read, f, {fake_log, f}};
 
 	memset(f, 0, sizeof(*f));
 	f->vars = vars;

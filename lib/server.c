@@ -1,0 +1,165 @@
+/* Process-lifetime state. A FastCGI process serves many requests, so it
+ * keeps what each would otherwise pay for again: the open store of each
+ * data directory (its fd, the layout read from .kss-layout) and the
+ * verified-key cache. A CGI process keeps nothing; the same code opens a
+ * store per request and closes it at the end. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "authcache.h"
+#include "kss.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+/* Data directories a process keeps open; a process is normally given one
+ * (KSS_DIR), and more are served, opened per request, not refused. */
+#define KEPT 4
+
+struct kept {
+	char *dir;
+	struct kss_store st;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct kss_server {
+	bool keep;
+	struct kss_authcache *cache;
+	struct kept kept[KEPT];
+	struct kss_store scratch;	/* this request's, when not kept */
+	const struct kss_log *cur;	/* this request's error log */
+	struct kss_log relay;		/* what stores log through */
+};
+
+/* Stores outlive requests, and each request has its own error log (a
+ * FastCGI stream); so stores log here, and this writes to the current
+ * request's log. */
+static void
+relay(void *ctx, const char *line)
+{
+	struct kss_server *s = ctx;
+
+	if (s->cur != NULL)
+		s->cur->write(s->cur->ctx, line);
+}
+
+struct kss_server *
+kss_server_new(bool keep)
+{
+	struct kss_server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->keep = keep;
+	s->relay.write = relay;
+	s->relay.ctx = s;
+	/* Without a cache (no memory) every request verifies: slower, not
+	 * wrong. */
+	if (keep)
+		s->cache = kss_authcache_new();
+	return s;
+}
+
+static void
+drop(struct kept *k)
+{
+	kss_store_close(&k->st);
+	free(k->dir);
+	k->dir = NULL;
+}
+
+void
+kss_server_free(struct kss_server *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < KEPT; i++)
+		drop(&s->kept[i]);
+	kss_store_close(&s->scratch);
+	kss_authcache_free(s->cache);
+	free(s);
+}
+
+void
+kss_server_begin(struct kss_server *s, const struct kss_log *log)
+{
+	s->cur = log;
+}
+
+void
+kss_server_end(struct kss_server *s)
+{
+	kss_store_close(&s->scratch);
+	s->cur = NULL;
+}
+
+struct kss_authcache *
+kss_server_cache(const struct kss_server *s)
+{
+	return s->cache;
+}
+
+/* Whether k still is the store of dir: the same path, naming the same
+ * directory (one moved aside and restored from a backup is another, and
+ * a kept fd would write into the old one). */
+static bool
+current(const struct kept *k, const char *dir)
+{
+	struct stat st;
+
+	return k->dir != NULL && strcmp(k->dir, dir) == 0 &&
+	    stat(dir, &st) == 0 && st.st_dev == k->dev && st.st_ino == k->ino;
+}
+
+enum kss_err
+kss_server_store(struct kss_server *s, const char *dir, struct kss_store **st)
+{
+	struct kept *k, *slot = NULL;
+	struct stat sb;
+	enum kss_err e;
+	bool known;
+	size_t i;
+
+	*st = NULL;
+	for (i = 0; s->keep && i < KEPT; i++) {
+		k = &s->kept[i];
+		if (k->dir != NULL && strcmp(k->dir, dir) == 0) {
+			if (current(k, dir)) {
+				*st = &k->st;
+				return KSS_OK;
+			}
+			drop(k);	/* replaced: open it anew below */
+		}
+		if (k->dir == NULL && slot == NULL)
+			slot = k;
+	}
+	if (slot == NULL) {
+		if ((e = kss_store_file_open(dir, &s->relay, &s->scratch)) ==
+		    KSS_OK)
+			*st = &s->scratch;
+		return e;
+	}
+	/* What the path names before it is opened: should it be replaced
+	 * meanwhile, the next request sees another directory and reopens,
+	 * never the other way round. One the open creates is new. */
+	known = stat(dir, &sb) == 0;
+	if ((e = kss_store_file_open(dir, &s->relay, &slot->st)) != KSS_OK)
+		return e;
+	if ((!known && stat(dir, &sb) != 0) ||
+	    (slot->dir = strdup(dir)) == NULL) {
+		kss_store_close(&slot->st);
+		return KSS_E_SERVER;
+	}
+	slot->dev = sb.st_dev;
+	slot->ino = sb.st_ino;
+	*st = &slot->st;
+	return KSS_OK;
+}

@@ -1,0 +1,155 @@
+/* Unit tests: what a process keeps between requests (struct kss_server):
+ * one open store per data directory, reused, logging to the request at
+ * hand, reopened when the directory is replaced; nothing kept for CGI. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fakeio.h"
+#include "kss.h"
+#include "tap.h"
+
+static char root[] = "/tmp/kss-server-XXXXXX";
+
+static int
+count_fds(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* One request to s on data folder dir; f keeps its log. */
+static int
+call(struct kss_server *s, struct fake *f, const char *dir,
+    const char *method, const char *path, const char *body)
+{
+	char d[300], m[40], p[200], cl[40];
+	const char *vars[] = {d, m, p, cl, "KSS_HASH_COST=1",
+	    "HTTP_X_AUTH_USER=ann", "HTTP_X_AUTH_KEY=annkey", NULL};
+	struct kss_response resp;
+	struct kss_io io;
+	int status;
+
+	snprintf(d, sizeof(d), "KSS_DIR=%s/%s", root, dir);
+	snprintf(m, sizeof(m), "REQUEST_METHOD=%s", method);
+	snprintf(p, sizeof(p), "PATH_INFO=%s", path);
+	snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", body ? strlen(body) : 0);
+	io = fake_io(f, vars, body);
+	kss_serve(s, &io, &resp);
+	status = resp.status;
+	kss_response_free(&resp);
+	return status;
+}
+
+static const char reg[] = "{\"username\":\"ann\",\"password\":\"annkey\"}";
+static const char push[] = "{\"document\":\"d\",\"progress\":\"p\","
+    "\"percentage\":0.5,\"device\":\"k\"}";
+
+static int
+exists(const char *rel)
+{
+	char p[400];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	return lstat(p, &st) == 0;
+}
+
+static void
+kept(void)
+{
+	int before = count_fds();
+	struct kss_server *s = kss_server_new(true);
+	struct fake f1, f2;
+	char a[400], b[400];
+	FILE *fp;
+	int fds;
+
+	if (!ok(s != NULL, "a server that keeps state"))
+		return;
+	is_int(call(s, &f1, "a", "POST", "/users/create", reg), 201,
+	    "register in a");
+	is_int(call(s, &f1, "b", "POST", "/users/create", reg), 201,
+	    "register in b: every KSS_DIR its own store");
+	ok(exists("a/ann/auth.json") && exists("b/ann/auth.json"),
+	    "both on disk");
+	fds = count_fds();
+	is_int(fds, before + 2, "two data folders, two stores kept open");
+	is_int(call(s, &f1, "a", "PUT", "/syncs/progress", push), 200, "push");
+	is_int(call(s, &f1, "b", "GET", "/syncs/progress/d", NULL), 200,
+	    "pull");
+	is_int(call(s, &f1, "a", "GET", "/users/auth", NULL), 200, "login");
+	is_int(count_fds(), fds, "and reused, not opened anew");
+
+	/* A kept store logs to the request it serves. */
+	snprintf(a, sizeof(a), "%s/a/ann/d.json", root);
+	if ((fp = fopen(a, "w")) != NULL) {
+		fputs("{garbled", fp);
+		fclose(fp);
+	}
+	is_int(call(s, &f2, "a", "GET", "/syncs/progress/d", NULL), 500,
+	    "a corrupt record");
+	ok(strstr(f2.lastlog, "d.json") != NULL,
+	    "is logged to its own request (%s)", f2.lastlog);
+
+	/* A data folder moved aside (a restore from a backup) is not written
+	 * through the old fd. */
+	snprintf(a, sizeof(a), "%s/a", root);
+	snprintf(b, sizeof(b), "%s/a-old", root);
+	ok(rename(a, b) == 0, "a moved aside");
+	is_int(call(s, &f1, "a", "POST", "/users/create", reg), 201,
+	    "a registration lands in a new a");
+	ok(exists("a/ann/auth.json"), "on disk there");
+	ok(exists("a-old/ann/d.json"), "the old one left as it was");
+	is_int(call(s, &f1, "a", "GET", "/syncs/progress/d", NULL), 200,
+	    "and the new a is read");
+	is_int(count_fds(), fds, "its store in place of the old one's");
+	kss_server_free(s);
+	is_int(count_fds(), before, "freeing the server closes them");
+}
+
+static void
+not_kept(void)
+{
+	struct kss_server *s = kss_server_new(false);
+	struct fake f;
+	int fds = count_fds();
+
+	if (!ok(s != NULL, "a server that keeps nothing"))
+		return;
+	is_int(call(s, &f, "c", "POST", "/users/create", reg), 201,
+	    "register in c");
+	is_int(call(s, &f, "c", "PUT", "/syncs/progress", push), 200, "push");
+	is_int(count_fds(), fds, "the store is closed after each request");
+	kss_server_free(s);
+	is_int(call(NULL, &f, "c", "GET", "/healthcheck", NULL), 500,
+	    "no server (no memory): 500");
+}
+
+int
+main(void)
+{
+	char cmd[100];
+
+	if (mkdtemp(root) == NULL)
+		return 1;
+	kept();
+	not_kept();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		return 1;
+	return tap_done();
+}
