@@ -265,11 +265,17 @@ write_json(struct fstore *fs, int dir, const char *name, const json_t *v)
 	return KSS_OK;
 }
 
+static enum layout read_layout(struct fstore *fs);
+
 /* Refuses a write where the layout is unknown (LAYOUT_UNKNOWN): written
  * in the wrong encoding, one name could overwrite another's file. */
 static enum kss_err
 writable(struct fstore *fs)
 {
+	/* A store may be kept open across requests (FastCGI): what could
+	 * not be told then may be told now. */
+	if (fs->layout == LAYOUT_UNKNOWN)
+		fs->layout = read_layout(fs);
 	if (fs->layout != LAYOUT_UNKNOWN)
 		return KSS_OK;
 	kss_logf(fs->log, "file store: not writing: cannot tell how names are "

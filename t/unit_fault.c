@@ -583,6 +583,33 @@ rehash_unwritable(struct kss_store *st, const char *dir)
 	free(cheap);
 }
 
+/* A .kss-layout that says neither word: reads go on, writes are refused
+ * with a log line, and once it is mended the same open store writes. */
+static void
+garbled_layout(const char *root)
+{
+	struct kss_store st;
+	char dir[600], p[700];
+
+	snprintf(dir, sizeof(dir), "%s/garbled", root);
+	mkdir(dir, 0700);
+	snprintf(p, sizeof(p), "%s/.kss-layout", dir);
+	put(p, "nonsense\n");
+	if (!is_int(kss_store_file_open(dir, &lg, &st), KSS_OK,
+	    "garbled layout: the store opens"))
+		return;
+	logged[0] = '\0';
+	is_int(st.ops->user_create(st.h, "gil", "$y$g"), KSS_E_SERVER,
+	    "garbled layout: a registration is refused");
+	ok(strstr(logged, ".kss-layout") != NULL, "garbled layout: said (%s)",
+	    logged);
+	ok(!on_disk(dir, "gil"), "garbled layout: nothing written");
+	put(p, "plain\n");
+	is_int(st.ops->user_create(st.h, "gil", "$y$g"), KSS_OK,
+	    "garbled layout: mended, the same store writes");
+	kss_store_close(&st);
+}
+
 /* The original kss's folder, copied onto a file system that ignores case:
  * its capitals are found, but no longer given out. */
 static void
@@ -711,6 +738,7 @@ main(void)
 	}
 	caseless(root);
 	copied(root);
+	garbled_layout(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		return 1;
