@@ -115,7 +115,8 @@ kss_fcgi_run(int fd)
 	/* The loop's state: the store of each data directory, kept open,
 	 * and the keys verified, so that steady traffic skips the KDF. */
 	if ((srv = kss_server_new(true)) == NULL) {
-		fprintf(stderr, "kss: out of memory\n");
+		fprintf(stderr, "kss: cannot start: out of memory, or libsodium "
+		    "failed to start\n");
 		return 1;
 	}
 	catch_signals();

@@ -5,11 +5,14 @@
  * store per request and closes it at the end. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <sodium.h>
 
 #include "authcache.h"
 #include "kss.h"
@@ -56,6 +59,12 @@ kss_server_new(bool keep)
 
 	if (s == NULL)
 		return NULL;
+	/* libsodium asks to be set up before use (digest names, the key
+	 * cache); it fails only where it cannot work at all. */
+	if (sodium_init() < 0) {
+		free(s);
+		return NULL;
+	}
 	s->keep = keep;
 	s->relay.write = relay;
 	s->relay.ctx = s;
@@ -123,9 +132,7 @@ enum kss_err
 kss_server_store(struct kss_server *s, const char *dir, struct kss_store **st)
 {
 	struct kept *k, *slot = NULL;
-	struct stat sb;
 	enum kss_err e;
-	bool known;
 	size_t i;
 
 	*st = NULL;
@@ -147,19 +154,15 @@ kss_server_store(struct kss_server *s, const char *dir, struct kss_store **st)
 			*st = &s->scratch;
 		return e;
 	}
-	/* What the path names before it is opened: should it be replaced
-	 * meanwhile, the next request sees another directory and reopens,
-	 * never the other way round. One the open creates is new. */
-	known = stat(dir, &sb) == 0;
 	if ((e = kss_store_file_open(dir, &s->relay, &slot->st)) != KSS_OK)
 		return e;
-	if ((!known && stat(dir, &sb) != 0) ||
+	if (kss_store_file_id(&slot->st, &slot->dev, &slot->ino) < 0 ||
 	    (slot->dir = strdup(dir)) == NULL) {
+		kss_logf(&s->relay, "cannot keep the store of %s: %s", dir,
+		    strerror(errno));
 		kss_store_close(&slot->st);
 		return KSS_E_SERVER;
 	}
-	slot->dev = sb.st_dev;
-	slot->ino = sb.st_ino;
 	*st = &slot->st;
 	return KSS_OK;
 }

@@ -5,6 +5,7 @@
 #define KSS_STORE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <jansson.h>
 
 #include "err.h"
@@ -55,6 +56,11 @@ struct kss_store {
  * are logged and return KSS_E_SERVER. */
 enum kss_err kss_store_file_open(const char *dir, const struct kss_log *log,
     struct kss_store *st);
+
+/* The device and inode of a file store's data directory, as opened: a
+ * caller that keeps the store tells by them whether the path still names
+ * it. -1 for another kind of store. */
+int kss_store_file_id(const struct kss_store *st, dev_t *dev, ino_t *ino);
 
 /* Opens an empty in-memory store (tests, fuzzing). */
 enum kss_err kss_store_mem_open(struct kss_store *st);

@@ -265,7 +265,7 @@ write_json(struct fstore *fs, int dir, const char *name, const json_t *v)
 	return KSS_OK;
 }
 
-static enum layout read_layout(struct fstore *fs);
+static enum layout read_layout(struct fstore *fs, bool quiet);
 
 /* Refuses a write where the layout is unknown (LAYOUT_UNKNOWN): written
  * in the wrong encoding, one name could overwrite another's file. */
@@ -275,7 +275,7 @@ writable(struct fstore *fs)
 	/* A store may be kept open across requests (FastCGI): what could
 	 * not be told then may be told now. */
 	if (fs->layout == LAYOUT_UNKNOWN)
-		fs->layout = read_layout(fs);
+		fs->layout = read_layout(fs, true);
 	if (fs->layout != LAYOUT_UNKNOWN)
 		return KSS_OK;
 	kss_logf(fs->log, "file store: not writing: cannot tell how names are "
@@ -871,7 +871,7 @@ save_layout(struct fstore *fs, enum layout l, bool replace)
 
 /* Decides how names are encoded in the root (see the top of the file). */
 static enum layout
-read_layout(struct fstore *fs)
+read_layout(struct fstore *fs, bool quiet)
 {
 	size_t len;
 	char *buf;
@@ -879,7 +879,8 @@ read_layout(struct fstore *fs)
 
 	if (read_file(fs->root, LAYOUT_FILE, &buf, &len) < 0) {
 		if (errno != ENOENT) {
-			fail(fs, "cannot read", LAYOUT_FILE);
+			if (!quiet)
+				fail(fs, "cannot read", LAYOUT_FILE);
 			return LAYOUT_UNKNOWN;
 		}
 		/* A folder that has not been written by this kss yet: the
@@ -895,7 +896,7 @@ read_layout(struct fstore *fs)
 		l = LAYOUT_PLAIN;
 	else if (len >= 9 && memcmp(buf, "casefold\n", 9) == 0)
 		l = LAYOUT_FOLD;
-	else
+	else if (!quiet)
 		kss_logf(fs->log, "file store: %s says neither plain nor "
 		    "casefold", LAYOUT_FILE);
 	free(buf);
@@ -908,6 +909,19 @@ read_layout(struct fstore *fs)
 	}
 	return l;
 }
+int
+kss_store_file_id(const struct kss_store *st, dev_t *dev, ino_t *ino)
+{
+	const struct fstore *fs = st->h;
+	struct stat sb;
+
+	if (st->ops != &file_ops || fstat(fs->root, &sb) < 0)
+		return -1;
+	*dev = sb.st_dev;
+	*ino = sb.st_ino;
+	return 0;
+}
+
 /* mkdir -p, each missing level 0700. */
 static int
 make_dirs(const char *dir)
@@ -960,7 +974,7 @@ kss_store_file_open(const char *dir, const struct kss_log *log,
 	}
 	fs->root = fd;
 	fs->log = log;
-	fs->layout = read_layout(fs);
+	fs->layout = read_layout(fs, false);
 	st->ops = &file_ops;
 	st->h = fs;
 	return KSS_OK;

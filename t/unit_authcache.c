@@ -1,10 +1,48 @@
-/* Unit tests: the FastCGI process's cache of verified keys. */
+/* Unit tests: the FastCGI process's cache of verified keys. The module is
+ * compiled in here, so that its entries can be looked at: they must be
+ * keyed digests, under a key of each process's own. */
 #include "config.h"
 
 #include <string.h>
 
-#include "authcache.h"
+#include "../lib/authcache.c"
 #include "tap.h"
+
+/* What an entry would hold if the digest were not keyed, or keyed with
+ * key (all zeros: a key never drawn). */
+static void
+digest_with(const uint8_t *key, size_t keylen, uint8_t out[DIGEST_LEN])
+{
+	static const char in[] = "u\0$y$j9T$salt$hash\0k";
+
+	crypto_generichash(out, DIGEST_LEN, (const uint8_t *)in, sizeof(in),
+	    key, keylen);
+}
+
+static void
+keyed(time_t t)
+{
+	struct kss_authcache *a = kss_authcache_new(), *b = kss_authcache_new();
+	uint8_t plain[DIGEST_LEN], zero[crypto_generichash_KEYBYTES] = {0};
+	uint8_t zeroed[DIGEST_LEN];
+
+	if (!ok(a != NULL && b != NULL, "two caches")) {
+		kss_authcache_free(a);
+		kss_authcache_free(b);
+		return;
+	}
+	kss_authcache_put(a, "u", "$y$j9T$salt$hash", "k", t);
+	kss_authcache_put(b, "u", "$y$j9T$salt$hash", "k", t);
+	ok(memcmp(a->e[0].digest, b->e[0].digest, DIGEST_LEN) != 0,
+	    "one entry, two processes: two digests (each its own key)");
+	digest_with(NULL, 0, plain);
+	digest_with(zero, sizeof(zero), zeroed);
+	ok(memcmp(a->e[0].digest, plain, DIGEST_LEN) != 0 &&
+	    memcmp(a->e[0].digest, zeroed, DIGEST_LEN) != 0,
+	    "neither an unkeyed digest nor one under a zero key");
+	kss_authcache_free(a);
+	kss_authcache_free(b);
+}
 
 int
 main(void)
@@ -24,7 +62,8 @@ main(void)
 	ok(!kss_authcache_hit(c, "u", h2, "k", t + 1),
 	    "a changed credential (new hash) misses");
 	ok(!kss_authcache_hit(c, "uk", "", "", t + 1) &&
-	    !kss_authcache_hit(c, "u", "$y$j9T$salt$hashk", "", t + 1),
+	    !kss_authcache_hit(c, "u", "$y$j9T$salt$hashk", "", t + 1) &&
+	    !kss_authcache_hit(c, "u$", "y$j9T$salt$hash", "k", t + 1),
 	    "the three strings cannot shift into each other");
 	ok(kss_authcache_hit(c, "u", h, "k", t + KSS_AUTHCACHE_TTL - 1),
 	    "still fresh just before the TTL");
@@ -36,6 +75,7 @@ main(void)
 	ok(!kss_authcache_hit(other, "u", h, "k", t + 1),
 	    "another process's cache (salt) knows nothing");
 	kss_authcache_free(other);
+	keyed(t);
 
 	/* Filling it evicts the oldest, never fails. */
 	for (i = 0; i < 200; i++) {

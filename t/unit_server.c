@@ -117,6 +117,17 @@ kept(void)
 	is_int(call(s, &f1, "a", "GET", "/syncs/progress/d", NULL), 200,
 	    "and the new a is read");
 	is_int(count_fds(), fds, "its store in place of the old one's");
+
+	/* A copy restored to the same path: the path is fine, the folder is
+	 * another. */
+	snprintf(b, sizeof(b), "cp -a '%s/a' '%s/a-copy' && mv '%s/a' "
+	    "'%s/a-moved' && mv '%s/a-copy' '%s/a'", root, root, root, root,
+	    root, root);
+	ok(system(b) == 0, "a replaced by a copy of itself");
+	is_int(call(s, &f1, "a", "PUT", "/syncs/progress", push), 200,
+	    "a push after the swap");
+	ok(exists("a/ann/d.json") && !exists("a-moved/ann/d.json"),
+	    "lands in the folder now at the path, not the one moved away");
 	kss_server_free(s);
 	is_int(count_fds(), before, "freeing the server closes them");
 }
