@@ -15,6 +15,7 @@
 #include "log.h"
 #include "store.h"
 #include "tap.h"
+#include "util.h"
 
 #define COST 4
 
@@ -78,17 +79,6 @@ race_upgrade(void)
 	st.ops->secret_swap(st.h, "old", &raw, racer);
 }
 
-static void
-put_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f != NULL) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
 int
 main(void)
 {
@@ -105,7 +95,7 @@ main(void)
 	snprintf(path, sizeof(path), "%s/old", root);
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/old/auth.json", root);
-	put_file(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
+	put_text(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
 
 	is_int(login(&st, "ann", "right"), KSS_OK, "the right key logs in");
 	is_int(runs, 1, "with one KDF run");
@@ -128,7 +118,7 @@ main(void)
 	snprintf(path, sizeof(path), "%s/garbled", root);
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/garbled/auth.json", root);
-	put_file(path, "{\"x-auth-user\": \"garbled\", \"x-auth-key-hash\": "
+	put_text(path, "{\"x-auth-user\": \"garbled\", \"x-auth-key-hash\": "
 	    "\"$y$garbage\"}");
 	is_int(login(&st, "garbled", "wrong"), KSS_E_UNAUTHORIZED,
 	    "a garbled stored hash refuses a key");
@@ -159,7 +149,7 @@ main(void)
 	if (kss_auth_hash("rawkey", COST, &racer) != KSS_OK)
 		return 1;
 	snprintf(path, sizeof(path), "%s/old/auth.json", root);
-	put_file(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
+	put_text(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
 	meanwhile = race_upgrade;
 	is_int(kss_auth_user(&st, "old", "rawkey", COST, &lg, NULL, &got), KSS_OK,
 	    "a legacy login that loses the race to rewrite the key stands");
@@ -170,7 +160,7 @@ main(void)
 	/* But a key changed meanwhile is a key no longer good. */
 	if (kss_auth_hash("changed", COST, &racer) != KSS_OK)
 		return 1;
-	put_file(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
+	put_text(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
 	meanwhile = race_upgrade;
 	is_int(kss_auth_user(&st, "old", "rawkey", COST, &lg, NULL, &got),
 	    KSS_E_UNAUTHORIZED, "a legacy login whose key changed meanwhile fails");

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "store.h"
 #include "tap.h"
+#include "util.h"
 
 /* The fault armed: calls named call fail with err, from the nth on (1 =
  * the next one) and for count calls (0 = all); with a path, only calls
@@ -254,21 +255,6 @@ logw(void *ctx, const char *line)
 }
 
 static const struct kss_log lg = {logw, NULL};
-
-static int
-count_fds(void)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 /* Entries of dir/sub whose names start with prefix. */
 static int
@@ -540,17 +526,6 @@ on_disk(const char *dir, const char *rel)
 	return rc;
 }
 
-static void
-put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f != NULL) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
 /* A login that would store the credential anew (a raw key, a hash of
  * another cost) stands when the store cannot be written. */
 static void
@@ -563,7 +538,7 @@ rehash_unwritable(struct kss_store *st, const char *dir)
 	snprintf(p, sizeof(p), "%s/raw", dir);
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/raw/auth.json", dir);
-	put(p, "{\"x-auth-user\": \"raw\", \"x-auth-key\": \"rawkey\"}");
+	put_text(p, "{\"x-auth-user\": \"raw\", \"x-auth-key\": \"rawkey\"}");
 	arm("write", 1, 0, EROFS);
 	is_int(kss_auth_user(st, "raw", "rawkey", 2, &lg, NULL, &s), KSS_OK,
 	    "unwritable: a raw key still logs in");
@@ -594,7 +569,7 @@ garbled_layout(const char *root)
 	snprintf(dir, sizeof(dir), "%s/garbled", root);
 	mkdir(dir, 0700);
 	snprintf(p, sizeof(p), "%s/.kss-layout", dir);
-	put(p, "nonsense\n");
+	put_text(p, "nonsense\n");
 	if (!is_int(kss_store_file_open(dir, &lg, &st), KSS_OK,
 	    "garbled layout: the store opens"))
 		return;
@@ -604,7 +579,7 @@ garbled_layout(const char *root)
 	ok(strstr(logged, ".kss-layout") != NULL, "garbled layout: said (%s)",
 	    logged);
 	ok(!on_disk(dir, "gil"), "garbled layout: nothing written");
-	put(p, "plain\n");
+	put_text(p, "plain\n");
 	is_int(st.ops->user_create(st.h, "gil", "$y$g"), KSS_OK,
 	    "garbled layout: mended, the same store writes");
 	kss_store_close(&st);
@@ -682,9 +657,9 @@ copied(const char *root)
 	/* Both the old file and the new one of GHI: the new one is the
 	 * record, and the old one goes when ghi is pushed. */
 	snprintf(p, sizeof(p), "%s/Bob/GHI.json", dir);
-	put(p, "{\"document\": \"GHI\", \"progress\": \"older\"}");
+	put_text(p, "{\"document\": \"GHI\", \"progress\": \"older\"}");
 	snprintf(p, sizeof(p), "%s/Bob/%%47%%48%%49.json", dir);
-	put(p, "{\"document\": \"GHI\", \"progress\": \"newer\"}");
+	put_text(p, "{\"document\": \"GHI\", \"progress\": \"newer\"}");
 	is_str(field(&st, "Bob", "GHI", "progress"), "newer",
 	    "copied: of an old and a new file, the new one is the record");
 	r = rec("ghi", "new ghi");

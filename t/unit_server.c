@@ -13,23 +13,9 @@
 #include "fakeio.h"
 #include "kss.h"
 #include "tap.h"
+#include "util.h"
 
 static char root[] = "/tmp/kss-server-XXXXXX";
-
-static int
-count_fds(void)
-{
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 /* One request to s on data folder dir; f keeps its log. */
 static int

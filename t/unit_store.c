@@ -16,6 +16,7 @@
 #include "log.h"
 #include "store.h"
 #include "tap.h"
+#include "util.h"
 
 static char logged[512];
 
@@ -140,13 +141,9 @@ static void
 put_file(const char *dir, const char *rel, const char *text)
 {
 	char p[1100];
-	FILE *f;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	if ((f = fopen(p, "w")) != NULL) {
-		fputs(text, f);
-		fclose(f);
-	}
+	put_text(p, text);
 }
 
 static char *
