@@ -63,6 +63,7 @@ enum layout {
 struct fstore {
 	int root;
 	enum layout layout;
+	int layout_err;		/* why it is LAYOUT_UNKNOWN, or 0 */
 	const struct kss_log *log;
 };
 
@@ -279,8 +280,9 @@ writable(struct fstore *fs)
 	if (fs->layout != LAYOUT_UNKNOWN)
 		return KSS_OK;
 	kss_logf(fs->log, "file store: not writing: cannot tell how names are "
-	    "encoded in the data directory (%s missing, unreadable or "
-	    "garbled; README: Storage)", LAYOUT_FILE);
+	    "encoded in the data directory (%s: %s; README: Storage)",
+	    LAYOUT_FILE, fs->layout_err != 0 ? strerror(fs->layout_err) :
+	    "says neither plain nor casefold");
 	return KSS_E_SERVER;
 }
 
@@ -828,8 +830,10 @@ probe(struct fstore *fs)
 		fd = openat(fs->root, tmp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 	} while (fd < 0 && errno == EEXIST);
-	if (fd < 0)
+	if (fd < 0) {
+		fs->layout_err = errno;	/* a read-only folder, say */
 		return LAYOUT_UNKNOWN;
+	}
 	close(fd);
 	for (i = 0; tmp[i] != '\0'; i++)
 		upper[i] = tmp[i] >= 'a' && tmp[i] <= 'z' ?
@@ -851,13 +855,18 @@ save_layout(struct fstore *fs, enum layout l, bool replace)
 	int n, rc;
 
 	n = snprintf(text, sizeof(text), "%s%s", layout_text[l], layout_note);
-	if (write_temp(fs, fs->root, LAYOUT_FILE, text, (size_t)n, tmp) != KSS_OK)
+	if (write_temp(fs, fs->root, LAYOUT_FILE, text, (size_t)n, tmp) !=
+	    KSS_OK) {
+		fs->layout_err = errno;
 		return LAYOUT_UNKNOWN;
+	}
 	rc = replace ? renameat(fs->root, tmp, fs->root, LAYOUT_FILE) :
 	    rename_noreplace(fs->root, tmp, LAYOUT_FILE);
 	if (rc < 0) {
 		int lost = !replace && errno == EEXIST;
 
+		if (!lost)
+			fs->layout_err = errno;
 		unlinkat(fs->root, tmp, 0);
 		if (!lost)
 			return LAYOUT_UNKNOWN;
@@ -877,8 +886,10 @@ read_layout(struct fstore *fs, bool quiet)
 	char *buf;
 	enum layout l = LAYOUT_UNKNOWN;
 
+	fs->layout_err = 0;
 	if (read_file(fs->root, LAYOUT_FILE, &buf, &len) < 0) {
 		if (errno != ENOENT) {
+			fs->layout_err = errno;
 			if (!quiet)
 				fail(fs, "cannot read", LAYOUT_FILE);
 			return LAYOUT_UNKNOWN;
@@ -960,12 +971,6 @@ kss_store_file_open(const char *dir, const struct kss_log *log,
 	if (fd < 0) {
 		kss_logf(log, "data directory %s (KSS_DIR) unusable: %s", dir,
 		    strerror(errno));
-		return KSS_E_SERVER;
-	}
-	if (faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
-		kss_logf(log, "data directory %s (KSS_DIR) not writable: %s",
-		    dir, strerror(errno));
-		close(fd);
 		return KSS_E_SERVER;
 	}
 	if ((fs = calloc(1, sizeof(*fs))) == NULL) {

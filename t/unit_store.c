@@ -500,31 +500,73 @@ as_nobody(int (*f)(const char *), const char *arg)
 	return WEXITSTATUS(status);
 }
 
+/* What a store on a folder it cannot write does, as bits of a result:
+ * each bit set is a check that failed. */
 static int
-open_ro(const char *dir)
+use_ro(const char *dir)
 {
+	struct kss_secret s = {NULL, false}, ann = {"$y$ro", true};
 	struct kss_store st;
-	enum kss_err e = kss_store_file_open(dir, &lg, &st);
+	json_t *r, *got = NULL;
+	int bad = 0;
 
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK)
+		return 1;
+	bad |= (st.ops->secret_get(st.h, "ann", &s) != KSS_OK) << 1;
+	kss_secret_free(&s);
+	bad |= (st.ops->doc_get(st.h, "ann", "d", &got) != KSS_OK ||
+	    got == NULL) << 2;
+	json_decref(got);
+	r = rec("d", "new", NULL);
+	logged[0] = '\0';
+	bad |= (st.ops->doc_put(st.h, "ann", &ann, "d", r) != KSS_E_SERVER) << 3;
+	bad |= (strstr(logged, "Permission denied") == NULL) << 4;
+	json_decref(r);
+	bad |= (st.ops->user_create(st.h, "bea", "$y$b") != KSS_E_SERVER) << 5;
+	bad |= (st.ops->secret_swap(st.h, "ann", &ann, "$y$x") !=
+	    KSS_E_SERVER) << 6;
+	bad |= (st.ops->user_delete(st.h, "ann", &ann) != KSS_E_SERVER) << 7;
 	kss_store_close(&st);
-	return e == KSS_E_SERVER ? 0 : 1;
+	return bad;
 }
 
+/* A folder kss can read but not write (a permissions mistake, a backup
+ * served as it is) serves logins and pulls; only writes fail. */
 static void
 read_only(const char *root)
 {
-	char dir[600];
+	struct kss_secret ann = {"$y$ro", true};
+	struct kss_store st;
+	char dir[600], cmd[1400];
+	json_t *r;
 
 	snprintf(dir, sizeof(dir), "%s/ro", root);
-	mkdir(dir, 0500);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK) {
+		ok(0, "read-only: a store to start from");
+		return;
+	}
+	st.ops->user_create(st.h, "ann", "$y$ro");
+	r = rec("d", "old", NULL);
+	st.ops->doc_put(st.h, "ann", &ann, "d", r);
+	json_decref(r);
+	kss_store_close(&st);
 	/* Readable but not writable by whoever runs the check. */
-	if (geteuid() == 0 && chown(dir, 65534, 65534) != 0)
-		printf("# cannot chown %s\n", dir);
+	if (geteuid() == 0)
+		snprintf(cmd, sizeof(cmd), "chown -R 65534:65534 '%s' && "
+		    "chmod -R a-w '%s'", dir, dir);
+	else
+		snprintf(cmd, sizeof(cmd), "chmod -R a-w '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# cannot make %s read-only\n", dir);
 	chmod(root, 0755);
-	is_int(as_nobody(open_ro, dir), 0,
-	    "a read-only data directory is refused (as uid %d or nobody)",
+	is_int(as_nobody(use_ro, dir), 0,
+	    "read-only: reads work, every write is a logged server error "
+	    "(as uid %d or nobody; bits set are failed checks)",
 	    (int)geteuid());
 	chmod(root, 0700);
+	snprintf(cmd, sizeof(cmd), "chmod -R u+w '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# cannot make %s writable again\n", dir);
 }
 
 static void
