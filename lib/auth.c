@@ -131,12 +131,10 @@ rehash(struct kss_store *st, const char *user, const char *key, int cost,
 		return KSS_OK;
 	}
 	free(hash);
-	if (e != KSS_E_UNAUTHORIZED) {
-		if (e != KSS_E_NO_ACCOUNT)
-			kss_logf(log, "credential of %s not stored anew "
-			    "(hashed, at KSS_HASH_COST)", user);
+	/* A store that cannot write (read-only, full) has said why; the
+	 * login stands, with the secret as it is. */
+	if (e != KSS_E_UNAUTHORIZED)
 		return e == KSS_E_NO_ACCOUNT ? e : KSS_OK;
-	}
 	if ((e = st->ops->secret_get(st->h, user, &now)) != KSS_OK)
 		return e;
 	if (!now.hashed || !kss_auth_verify(&now, key)) {

@@ -91,7 +91,12 @@ temp_name(const char *kind, char out[32])
 static enum kss_err
 fail(struct fstore *fs, const char *what, const char *name)
 {
-	kss_logf(fs->log, "file store: %s %s: %s", what, name, strerror(errno));
+	int saved = errno;	/* callers may still look at it */
+
+	if (fs->log != NULL)
+		kss_logf(fs->log, "file store: %s %s: %s", what, name,
+		    strerror(saved));
+	errno = saved;
 	return KSS_E_SERVER;
 }
 
@@ -533,9 +538,9 @@ f_user_create(void *h, const char *user, const char *hash)
 		temp_name("new", tmp);
 	while ((rc = mkdirat(fs->root, tmp, 0700)) < 0 && errno == EEXIST);
 	if (rc < 0)
-		return fail(fs, "cannot create user directory", tmp);
+		return fail(fs, "cannot create the user directory", name);
 	if ((fd = open_dir_at(fs->root, tmp)) < 0) {
-		fail(fs, "cannot open user directory", tmp);
+		fail(fs, "cannot open the new user directory", name);
 		unlinkat(fs->root, tmp, AT_REMOVEDIR);
 		return KSS_E_SERVER;
 	}
@@ -599,6 +604,14 @@ f_user_delete(void *h, const char *user, const struct kss_secret *who)
 	if ((e = lock_user(fs, user, &l)) != KSS_OK)
 		return e;
 	if ((e = still(fs, &l, user, who)) != KSS_OK) {
+		unlock_user(&l);
+		return e;
+	}
+	/* The rename below needs no write access to the folder itself, but
+	 * emptying it does: an account that would be gone from the API yet
+	 * whose data stayed on disk is refused instead. */
+	if (faccessat(l.dir, ".", W_OK | X_OK, AT_EACCESS) < 0) {
+		e = fail(fs, "cannot remove user directory", l.name);
 		unlock_user(&l);
 		return e;
 	}
@@ -851,12 +864,20 @@ probe(struct fstore *fs)
 static enum layout
 save_layout(struct fstore *fs, enum layout l, bool replace)
 {
+	const struct kss_log *log;
 	char tmp[32], text[256];
 	int n, rc;
 
 	n = snprintf(text, sizeof(text), "%s%s", layout_text[l], layout_note);
-	if (write_temp(fs, fs->root, LAYOUT_FILE, text, (size_t)n, tmp) !=
-	    KSS_OK) {
+	/* Quiet: it is tried at every open, and a folder that cannot take
+	 * it (full, read-only) is said once, by the write it stops
+	 * (writable()). */
+	log = fs->log;
+	fs->log = NULL;
+	rc = write_temp(fs, fs->root, LAYOUT_FILE, text, (size_t)n, tmp) ==
+	    KSS_OK ? 0 : -1;
+	fs->log = log;
+	if (rc < 0) {
 		fs->layout_err = errno;
 		return LAYOUT_UNKNOWN;
 	}
@@ -971,6 +992,15 @@ kss_store_file_open(const char *dir, const struct kss_log *log,
 	if (fd < 0) {
 		kss_logf(log, "data directory %s (KSS_DIR) unusable: %s", dir,
 		    strerror(errno));
+		return KSS_E_SERVER;
+	}
+	/* Writes may fail one by one (a read-only folder still serves
+	 * reads), but a folder that cannot be read or searched serves
+	 * nothing: said at once, and no healthcheck passes. */
+	if (faccessat(fd, ".", R_OK | X_OK, AT_EACCESS) < 0) {
+		kss_logf(log, "data directory %s (KSS_DIR) unreadable: %s",
+		    dir, strerror(errno));
+		close(fd);
 		return KSS_E_SERVER;
 	}
 	if ((fs = calloc(1, sizeof(*fs))) == NULL) {

@@ -33,9 +33,10 @@ printf '{"document": "old", "progress": "p0", "percentage": 0.5, "device": "k", 
 before=$(cd "$DATA" && find . -type f -exec cksum {} + | sort)
 mount --bind "$DATA" "$DATA" && mount -o remount,bind,ro "$DATA" ||
 	skip_all "cannot make a read-only bind mount here"
-mount --bind "$TMP/backup" "$TMP/backup" &&
-	mount -o remount,bind,ro "$TMP/backup"
 T_CLEANUP='umount "$DATA" "$TMP/backup" 2>/dev/null'
+mount --bind "$TMP/backup" "$TMP/backup" &&
+	mount -o remount,bind,ro "$TMP/backup" ||
+	skip_all "cannot make a second read-only bind mount here"
 touch "$DATA/probe" 2>/dev/null
 ok $([ ! -e "$DATA/probe" ]; echo $?) "the data folder is read-only"
 
@@ -63,7 +64,7 @@ err_is 500 2000 'Unknown server error.' "a delete: 500 JSON"
 like "$ERRLOG" 'Read-only file system' "with a log line saying why"
 as olga $LEGACY GET /users/auth
 is "$STATUS" 200 "a legacy raw key that cannot be rewritten still logs in"
-like "$ERRLOG" 'not stored anew' "and says it was not rewritten"
+like "$ERRLOG" 'lock of olga: Read-only file system' "and the store says why it was not rewritten"
 is "$(cd "$DATA" && find . -type f -exec cksum {} + | sort)" "$before" \
     "every stored file is as it was"
 

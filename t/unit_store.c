@@ -530,6 +530,79 @@ use_ro(const char *dir)
 	return bad;
 }
 
+/* One user's folder that cannot be written, in a data folder that can:
+ * a delete must not answer 200 and leave the data behind. */
+static int
+delete_ro_user(const char *dir)
+{
+	struct kss_secret dan = {"$y$dan", true}, s = {NULL, false};
+	struct kss_store st;
+	int bad = 0;
+
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK)
+		return 1;
+	bad |= (st.ops->user_delete(st.h, "dan", &dan) != KSS_E_SERVER) << 1;
+	bad |= (st.ops->secret_get(st.h, "dan", &s) != KSS_OK) << 2;
+	kss_secret_free(&s);
+	bad |= (st.ops->user_create(st.h, "eli", "$y$eli") != KSS_OK) << 3;
+	kss_store_close(&st);
+	return bad;
+}
+
+/* A data folder that cannot be read or searched serves nothing. */
+static int
+open_unreadable(const char *dir)
+{
+	struct kss_store st;
+	enum kss_err e;
+
+	logged[0] = '\0';
+	e = kss_store_file_open(dir, &lg, &st);
+	kss_store_close(&st);
+	return (e != KSS_E_SERVER) | (strstr(logged, "unreadable") == NULL) << 1;
+}
+
+static void
+unwritable_parts(const char *root)
+{
+	struct kss_store st;
+	char dir[600], cmd[1400];
+
+	snprintf(dir, sizeof(dir), "%s/rouser", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK) {
+		ok(0, "a read-only user folder: a store to start from");
+		return;
+	}
+	st.ops->user_create(st.h, "dan", "$y$dan");
+	{
+		struct kss_secret dan = {"$y$dan", true};
+		json_t *r = rec("d", "p", NULL);
+
+		/* A push leaves dan/.lock, so the delete gets past the lock
+		 * to the folder it cannot empty. */
+		st.ops->doc_put(st.h, "dan", &dan, "d", r);
+		json_decref(r);
+	}
+	kss_store_close(&st);
+	snprintf(cmd, sizeof(cmd), "%s '%s' && chmod a-w '%s/dan'",
+	    geteuid() == 0 ? "chown -R 65534:65534" : "true", dir, dir);
+	if (system(cmd) != 0)
+		printf("# cannot make %s/dan read-only\n", dir);
+	chmod(root, 0755);
+	is_int(as_nobody(delete_ro_user, dir), 0,
+	    "a user folder that cannot be emptied: the delete is refused, the "
+	    "account stays, others register (bits set are failed checks)");
+	snprintf(cmd, sizeof(cmd), "chmod 0444 '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# cannot chmod %s\n", dir);
+	is_int(as_nobody(open_unreadable, dir), 0,
+	    "a data folder that cannot be searched is refused, and said");
+	chmod(root, 0700);
+	snprintf(cmd, sizeof(cmd), "chmod -R u+rwx '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# cannot restore %s\n", dir);
+}
+
 /* A folder kss can read but not write (a permissions mistake, a backup
  * served as it is) serves logins and pulls; only writes fail. */
 static void
@@ -593,6 +666,7 @@ main(void)
 	casefold(root);
 	deleted_while_waiting(root);
 	read_only(root);
+	unwritable_parts(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		return 1;
