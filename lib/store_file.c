@@ -689,8 +689,12 @@ f_doc_get(void *h, const char *user, const char *doc, json_t **rec)
 		return e == KSS_E_NO_ACCOUNT ? KSS_OK : e;
 	/* A folder found by another name's encoding (a legacy "Bob" where
 	 * "bob" is asked for, on a file system that ignores case) is not
-	 * this user's. */
-	if ((rc = owned_by(fd, user, false)) <= 0) {
+	 * this user's. Only there, or under a digest name, can a name meet
+	 * another's: a plain name on a file system that tells case apart
+	 * is the user's alone, and a pull spares a second read of
+	 * auth.json. */
+	if ((fs->layout != LAYOUT_PLAIN || uname[0] == '=') &&
+	    (rc = owned_by(fd, user, false)) <= 0) {
 		e = rc < 0 ? fail(fs, "cannot read the auth.json of", uname) :
 		    KSS_OK;
 		close(fd);

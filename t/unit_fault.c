@@ -365,10 +365,6 @@ read_faults(struct kss_store *st)
 	st->ops->doc_put(st->h, "ann", &who, "m", r);
 	json_decref(r);
 
-	arm_file("read", "/auth.json", EIO);
-	is_int(st->ops->doc_get(st->h, "ann", "m", &got), KSS_E_SERVER,
-	    "read EIO on auth.json: a pull is a server error");
-	ok(got == NULL, "read EIO on auth.json: with no record");
 	arm_file("read", "/m.json", EIO);
 	is_int(st->ops->doc_get(st->h, "ann", "m", &got), KSS_E_SERVER,
 	    "read EIO: a pull is a server error");
@@ -593,7 +589,7 @@ copied(const char *root)
 	struct kss_secret s = {NULL, false}, bob = {"$y$B", true};
 	struct kss_store st;
 	char dir[600], p[700];
-	json_t *r;
+	json_t *r, *got = NULL;
 	FILE *f;
 
 	snprintf(dir, sizeof(dir), "%s/copied", root);
@@ -618,6 +614,15 @@ copied(const char *root)
 	kss_secret_free(&s);
 	is_int(st.ops->secret_get(st.h, "bob", &s), KSS_E_NO_ACCOUNT,
 	    "copied: bob is not Bob");
+	is_str(field(&st, "bob", "ABC", "progress"), "",
+	    "copied: nor are Bob's records bob's");
+	/* Whose folder it is must be read: when it cannot be, a pull is a
+	 * server error, not another user's record. */
+	arm_file("read", "/auth.json", EIO);
+	is_int(st.ops->doc_get(st.h, "bob", "ABC", &got), KSS_E_SERVER,
+	    "read EIO on auth.json: a pull is a server error");
+	disarm();
+	ok(got == NULL, "read EIO on auth.json: with no record");
 	is_int(st.ops->user_create(st.h, "bob", "$y$b"), KSS_E_USER_EXISTS,
 	    "copied: nor can take Bob's folder");
 	st.ops->secret_get(st.h, "Bob", &s);
