@@ -4,14 +4,10 @@
 # line, nothing stored is lost or cut, no temporary file stays behind, and
 # the server works again once there is room. Runs in a mount namespace of
 # its own, so the tmpfs goes away with the test whatever happens.
-if [ -z "${KSS_DISKFULL_NS:-}" ] && [ "$(id -u)" = 0 ] &&
-    command -v unshare >/dev/null &&
-    unshare -m --propagation private true 2>/dev/null; then
-	KSS_DISKFULL_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+T_WANT_MOUNT_NS=1
 . "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
 
-[ -n "${KSS_DISKFULL_NS:-}" ] ||
+[ -n "${T_MOUNT_NS:-}" ] ||
 	skip_all "needs root and unshare -m to mount a small tmpfs"
 mkdir -p "$DATA"
 mount -t tmpfs -o size=256k,mode=0700 kss-diskfull "$DATA" ||

@@ -6,6 +6,16 @@
 set -u
 : "${KSS_BIN:?KSS_BIN must name the built kss.fcgi (make check sets it)}"
 
+# A test that sets T_WANT_MOUNT_NS=1 before sourcing this runs again, from
+# the start, in a mount namespace of its own when it can (root, unshare),
+# so that whatever it mounts goes away with it; T_MOUNT_NS=1 says it got
+# one. Done before anything below makes files or traps.
+if [ "${T_WANT_MOUNT_NS:-}" = 1 ] && [ -z "${T_MOUNT_NS:-}" ] &&
+    [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
+    unshare -m --propagation private true 2>/dev/null; then
+	T_MOUNT_NS=1 exec unshare -m --propagation private bash "$0"
+fi
+
 T_N=0
 T_FAILED=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kss-test.XXXXXX")

@@ -5,14 +5,10 @@
 # a log line saying why; a legacy raw key that cannot be rewritten still
 # logs in. A read-only bind mount in a mount namespace of its own, so the
 # mount goes away with the test whatever happens.
-if [ -z "${KSS_READONLY_NS:-}" ] && [ "$(id -u)" = 0 ] &&
-    command -v unshare >/dev/null &&
-    unshare -m --propagation private true 2>/dev/null; then
-	KSS_READONLY_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+T_WANT_MOUNT_NS=1
 . "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
 
-[ -n "${KSS_READONLY_NS:-}" ] ||
+[ -n "${T_MOUNT_NS:-}" ] ||
 	skip_all "needs root and unshare -m for a read-only bind mount"
 
 KEY=r3adonlyk3yr3adonlyk3yr3adonly00
