@@ -89,6 +89,20 @@ release() {
 	exec 4>&-
 	wait
 }
+# race N FUNC: N racers run FUNC I (I = 1..N) all at once, each writing
+# the STATUS it got to $TMP/res/I.
+race() {
+	local n=$1 f=$2 i
+	start_barrier
+	for i in $(seq "$n"); do
+		(
+			flock -s "$TMP/barrier" true
+			"$f" "$i"
+			echo "$STATUS" >"$TMP/res/$i"
+		) 4>&- &
+	done
+	release
+}
 
 # Password changes racing with the same current key: the change is a
 # compare-and-swap under the user's lock, so exactly one wins and every
@@ -97,15 +111,10 @@ PK=pw-race-old-5e2a17
 req KSS_HASH_COST=3 POST /users/create "{\"username\":\"pwrace\",\"password\":\"$PK\"}"
 is "$STATUS" 201 "a user for the password race"
 NP=12
-start_barrier
-for i in $(seq $NP); do
-	(
-		flock -s "$TMP/barrier" true
-		as pwrace $PK PUT /users/password "{\"password\":\"pw-race-new-$i-b81f\"}"
-		echo "$STATUS" >"$TMP/res/$i"
-	) 4>&- &
-done
-release
+change_password() {
+	as pwrace $PK PUT /users/password "{\"password\":\"pw-race-new-$1-b81f\"}"
+}
+race $NP change_password
 is "$(cat "$TMP"/res/* | grep -c '^200$')" 1 "$NP racing password changes: exactly one 200"
 is "$(cat "$TMP"/res/* | grep -c '^401$')" $((NP - 1)) "and $((NP - 1)) answers 401"
 winner=$(grep -l '^200$' "$TMP"/res/* | xargs -n1 basename)
@@ -167,15 +176,10 @@ LK=legacy-raw-key-61b7c3
 mkdir -p "$DATA/legacy"
 printf '{"x-auth-user": "legacy", "x-auth-key": "%s"}' "$LK" >"$DATA/legacy/auth.json"
 NL=12
-start_barrier
-for i in $(seq $NL); do
-	(
-		flock -s "$TMP/barrier" true
-		as legacy $LK PUT /syncs/progress "{\"document\":\"l$i\",\"progress\":\"p\",\"percentage\":0.5,\"device\":\"K\"}"
-		echo "$STATUS" >"$TMP/res/$i"
-	) 4>&- &
-done
-release
+first_push() {
+	as legacy $LK PUT /syncs/progress "{\"document\":\"l$1\",\"progress\":\"p\",\"percentage\":0.5,\"device\":\"K\"}"
+}
+race $NL first_push
 is "$(cat "$TMP"/res/* | grep -c '^200$')" $NL \
     "$NL racing first pushes of a raw-key account: every one 200 ($(cat "$TMP"/res/* | sort | uniq -c | tr -s ' \n' ' '))"
 is "$(ls "$DATA/legacy" | grep -c '^l[0-9]*\.json$')" $NL "and every record stored"
