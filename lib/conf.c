@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
@@ -103,6 +104,41 @@ load_cost(struct kss_config *cfg, const struct kss_params *p,
 	return KSS_OK;
 }
 
+/* Where CGI processes share verified keys: in RAM, outside KSS_DIR
+ * (authcache.h). The runtime folder of a user session or a service
+ * (systemd's RuntimeDirectory), else the tmpfs every Linux has. */
+static enum kss_err
+load_cache(struct kss_config *cfg, const struct kss_params *p,
+    const struct kss_log *log)
+{
+	enum kss_err e;
+	const char *v;
+	int n;
+
+	if ((v = get(p, "KSS_AUTH_CACHE")) == NULL || *v == '\0')
+		cfg->auth_cache = true;
+	else if ((e = load_bool(p, log, "KSS_AUTH_CACHE", &cfg->auth_cache)) !=
+	    KSS_OK)
+		return e;
+	if ((v = get(p, "KSS_CACHE_DIR")) != NULL && *v != '\0') {
+		if (*v != '/') {
+			kss_logf(log, "KSS_CACHE_DIR must be an absolute path");
+			return KSS_E_SERVER;
+		}
+		n = snprintf(cfg->cache_dir, sizeof(cfg->cache_dir), "%s", v);
+	} else if ((v = get(p, "XDG_RUNTIME_DIR")) != NULL && *v == '/')
+		n = snprintf(cfg->cache_dir, sizeof(cfg->cache_dir), "%s/kss",
+		    v);
+	else
+		n = snprintf(cfg->cache_dir, sizeof(cfg->cache_dir),
+		    "/dev/shm/kss-%lu", (unsigned long)geteuid());
+	if (n < 0 || (size_t)n >= sizeof(cfg->cache_dir)) {
+		kss_logf(log, "KSS_CACHE_DIR is too long");
+		return KSS_E_SERVER;
+	}
+	return KSS_OK;
+}
+
 enum kss_err
 kss_config_load(struct kss_config *cfg, const struct kss_params *p,
     const struct kss_log *log)
@@ -114,7 +150,8 @@ kss_config_load(struct kss_config *cfg, const struct kss_params *p,
 		&cfg->registration_disabled)) != KSS_OK ||
 	    (e = load_bool(p, log, "KSS_STRICT_ACCEPT",
 		&cfg->strict_accept)) != KSS_OK ||
-	    (e = load_cost(cfg, p, log)) != KSS_OK)
+	    (e = load_cost(cfg, p, log)) != KSS_OK ||
+	    (e = load_cache(cfg, p, log)) != KSS_OK)
 		return e;
 	return KSS_OK;
 }

@@ -58,6 +58,8 @@ dispatch(const struct kss_io *io, struct kss_server *srv,
 	if (st == NULL && (e = kss_server_store(srv, cfg->dir, &st)) != KSS_OK)
 		return e;
 	c->store = st;
+	if (srv != NULL)
+		c->authcache = kss_server_cache(srv, cfg);
 	return route->handler(c);
 }
 
@@ -103,7 +105,6 @@ serve(const struct kss_io *io, struct kss_server *srv, struct kss_store *st,
 	c.cfg = &cfg;
 	c.req = &req;
 	c.log = &io->log;
-	c.authcache = srv != NULL ? kss_server_cache(srv) : NULL;
 	e = dispatch(io, srv, st, &cfg, &req, &c, resp);
 	respond(resp, e, &c);
 	kss_req_free(&req);

@@ -2,7 +2,8 @@
  * keeps what each would otherwise pay for again: the open store of each
  * data directory (its fd, the layout read from .kss-layout) and the
  * verified-key cache. A CGI process keeps nothing; the same code opens a
- * store per request and closes it at the end. */
+ * store per request and closes it at the end, and shares verified keys
+ * with the other CGI processes through a folder in RAM. */
 #include "config.h"
 
 #include <errno.h>
@@ -107,12 +108,24 @@ void
 kss_server_end(struct kss_server *s)
 {
 	kss_store_close(&s->scratch);
+	if (!s->keep) {
+		kss_authcache_free(s->cache);
+		s->cache = NULL;
+	}
 	s->cur = NULL;
 }
 
 struct kss_authcache *
-kss_server_cache(const struct kss_server *s)
+kss_server_cache(struct kss_server *s, const struct kss_config *cfg)
 {
+	if (!cfg->auth_cache)
+		return NULL;
+	/* A process per request shares the cache through a folder; it is
+	 * this request's, like the store, and nothing is opened until a
+	 * login asks. */
+	if (!s->keep && s->cache == NULL)
+		s->cache = kss_authcache_shared(cfg->cache_dir, cfg->dir,
+		    &s->relay);
 	return s->cache;
 }
 

@@ -7,6 +7,7 @@
 #include "err.h"
 
 struct kss_authcache;
+struct kss_config;
 struct kss_log;
 struct kss_server;
 struct kss_store;
@@ -24,7 +25,10 @@ void kss_server_end(struct kss_server *s);
 enum kss_err kss_server_store(struct kss_server *s, const char *dir,
     struct kss_store **st);
 
-/* The verified-key cache, or NULL when the server keeps none. */
-struct kss_authcache *kss_server_cache(const struct kss_server *s);
+/* The verified-key cache for a request configured by cfg: the process's
+ * own in memory when it keeps state, else the one shared through
+ * cfg->cache_dir; NULL when cfg turns it off or out of memory. */
+struct kss_authcache *kss_server_cache(struct kss_server *s,
+    const struct kss_config *cfg);
 
 #endif

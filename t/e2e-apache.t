@@ -23,6 +23,7 @@ user=
 if [ "$(id -u)" -eq 0 ]; then
 	user=www-data
 	chown "$user" "$DATA" "$TMP/fcgid"
+	[ -n "$SHM" ] && chown "$user" "$SHM"
 fi
 
 # A port that proves taken means another try on other ports.
@@ -31,6 +32,7 @@ for try in 1 2 3 4 5; do
 	free_port cport
 	sed -e "s|^Define KSS_LIBEXEC .*|Define KSS_LIBEXEC $LIBEXEC|" \
 	    -e "s|^Define KSS_DIR .*|Define KSS_DIR $DATA|" \
+	    -e "s|^Define KSS_CACHE_DIR .*|Define KSS_CACHE_DIR $CACHE|" \
 	    -e "s|^Define KSS_ADDRESS .*|Define KSS_ADDRESS 127.0.0.1|" \
 	    -e "s|^Define KSS_FCGI_PORT .*|Define KSS_FCGI_PORT $fport|" \
 	    -e "s|^Define KSS_CGI_PORT .*|Define KSS_CGI_PORT $cport|" \
@@ -78,4 +80,5 @@ is "$(procs_under "$TMP/") $(procs_under "$LIBEXEC/kss.fcgi")" " " \
 T_CLEANUP=
 ok $(grep -q 'error' "$TMP/httpd-error.log"; [ $? -eq 1 ]; echo $?) \
     "no errors in Apache's log $(grep error "$TMP/httpd-error.log" | head -3)"
+ok $([ -z "$CACHE" ] || [ -s "$CACHE/secret" ]; echo $?) "kss.cgi's logins went through the key cache in KSS_CACHE_DIR"
 done_testing

@@ -16,6 +16,7 @@ for try in 1 2 3 4 5; do
 	sed -e "s|^var.kss_libexec .*|var.kss_libexec = \"$LIBEXEC\"|" \
 	    -e "s|^var.kss_dir .*|var.kss_dir = \"$DATA\"|" \
 	    -e "s|^var.run_dir .*|var.run_dir = \"$TMP/run\"|" \
+	    -e "s|^var.kss_cache .*|var.kss_cache = \"$CACHE\"|" \
 	    -e "s|^var.host .*|var.host = \"127.0.0.1\"|" \
 	    -e "s|^var.fcgi_port .*|var.fcgi_port = $fport|" \
 	    -e "s|^var.cgi_port .*|var.cgi_port = $cport|" \
@@ -56,5 +57,6 @@ wait_gone $kids
 is "$(procs_under "$TMP/")" "" "nothing it started is left running"
 T_CLEANUP=
 wait $DRAIN
+ok $([ -z "$CACHE" ] || [ -s "$CACHE/secret" ]; echo $?) "kss.cgi's logins went through the key cache in KSS_CACHE_DIR"
 ok $(grep -rq 'x-auth-key"' "$DATA"; [ $? -eq 1 ]; echo $?) "no raw key on disk"
 done_testing

@@ -47,6 +47,7 @@ try_nginx() {
 	    -e "s|/etc/ssl/private/sync.example.org.key|$TMP/key.pem|" \
 	    -e "s|unix:/run/kss/kss.sock|unix:$1|" \
 	    -e "s|/var/lib/kss|$DATA|" \
+	    -e "s|/dev/shm/kss;|$CACHE;|" \
 	    -e "s|/usr/local/libexec/kss/kss.cgi|$LIBEXEC/kss.cgi|" \
 	    -e "s|include fastcgi_params;|include $PARAMS;|" \
 	    -e "s|rate=[0-9]*r/[sm];|rate=1r/m;|" \
@@ -218,4 +219,5 @@ fi
 
 is "$(procs_under "$TMP/")" "" "nothing the test started is left running"
 T_CLEANUP=
+ok $([ -z "$CACHE" ] || [ -s "$CACHE/secret" ]; echo $?) "kss.cgi's logins went through the key cache in KSS_CACHE_DIR"
 done_testing

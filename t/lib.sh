@@ -20,6 +20,13 @@ T_N=0
 T_FAILED=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kss-test.XXXXXX")
 DATA=$TMP/data
+# The folder in RAM where kss.cgi processes share verified keys
+# (KSS_CACHE_DIR): the test's own, never the machine's default.
+if SHM=$(mktemp -d /dev/shm/kss-test.XXXXXX 2>/dev/null); then
+	CACHE=$SHM/cache
+else
+	SHM= CACHE=
+fi
 BAD_HEADERS=0	# answers without the exact JSON headers
 BAD_EXITS=0	# kss runs that did not exit 0 (a sanitizer report, a crash)
 # What done_testing searches for secrets: every stderr kss wrote (one file
@@ -35,7 +42,7 @@ trap 't_cleanup' EXIT
 
 t_cleanup() {
 	[ -n "${T_CLEANUP:-}" ] && eval "$T_CLEANUP"
-	rm -rf "$TMP"
+	rm -rf "$TMP" ${SHM:+"$SHM"}
 }
 
 ok() {	# ok CONDITION_STATUS DESCRIPTION
@@ -151,18 +158,30 @@ RUN=("$KSS_BIN")
 
 # kss_run [VAR=value ...] [--] [ARG ...]: the one way the tests run kss
 # (or RUN): with exactly those variables plus the sanitizer options (env
-# -i), stdin and stdout the caller's. What it writes to stderr is left in
+# -i) and the test's key cache (unless the caller names one), stdin and
+# stdout the caller's. What it writes to stderr is left in
 # ERRLOG and kept for done_testing's search for secrets; a key among the
 # variables is noted as one. Returns the exit status, for the caller to
 # check (req and raw_req count a non-zero one in BAD_EXITS).
 kss_run() {
 	local vars=() v err=$TMP/err.$BASHPID rc=0	# racers run at once
+	local cache=1
 	mapfile -t vars < <(san_env)
 	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
-		case $1 in HTTP_X_AUTH_KEY=*) secret "${1#*=}" ;; esac
+		case $1 in
+		HTTP_X_AUTH_KEY=*) secret "${1#*=}" ;;
+		KSS_CACHE_DIR=* | KSS_AUTH_CACHE=*) cache=0 ;;
+		esac
 		vars+=("$1")
 		shift
 	done
+	if [ $cache = 1 ]; then
+		if [ -n "$CACHE" ]; then
+			vars+=("KSS_CACHE_DIR=$CACHE")
+		else
+			vars+=("KSS_AUTH_CACHE=false")
+		fi
+	fi
 	[ "${1:-}" = -- ] && shift
 	env -i "${vars[@]}" "${RUN[@]}" "$@" 2>"$err" || rc=$?
 	ERRLOG=$(<"$err")

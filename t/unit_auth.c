@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "auth.h"
+#include "authcache.h"
 #include "log.h"
 #include "store.h"
 #include "tap.h"
@@ -77,6 +78,72 @@ race_upgrade(void)
 	struct kss_secret raw = {"rawkey", false};
 
 	st.ops->secret_swap(st.h, "old", &raw, racer);
+}
+
+/* Runs and outcome of a login through cache c. */
+static enum kss_err
+login_with(struct kss_authcache *c, const char *user, const char *key)
+{
+	runs = 0;
+	return kss_auth_user(&st, user, key, COST, &lg, c, NULL);
+}
+
+/* CGI: each request a process of its own, sharing verified keys through
+ * a folder in RAM. Each process here is a handle of its own. */
+static void
+shared(const char *root)
+{
+	char dir[] = "/dev/shm/kss-auth-XXXXXX", cache[100], cmd[120];
+	struct kss_secret ann = {NULL, false};
+	struct kss_authcache *c;
+	char *hash;
+
+	if (mkdtemp(dir) == NULL) {
+		skip("the shared key cache", "no /dev/shm");
+		return;
+	}
+	snprintf(cache, sizeof(cache), "%s/c", dir);
+	c = kss_authcache_shared(cache, root, &lg);
+	is_int(login_with(c, "ann", "right"), KSS_OK, "a first CGI login");
+	is_int(runs, 1, "runs the KDF");
+	kss_authcache_free(c);
+	c = kss_authcache_shared(cache, root, &lg);
+	is_int(login_with(c, "ann", "right"), KSS_OK, "the next process's");
+	is_int(runs, 0, "runs none: it was verified by another");
+	is_int(login_with(c, "ann", "wrong"), KSS_E_UNAUTHORIZED,
+	    "a wrong key");
+	is_int(runs, 1, "still costs the KDF");
+	is_int(login_with(c, "nobody", "right"), KSS_E_NO_ACCOUNT,
+	    "an unknown name");
+	is_int(runs, 1, "too");
+	/* A changed password: the cached verification was of the old hash. */
+	st.ops->secret_get(st.h, "ann", &ann);
+	if (kss_auth_hash("new", COST, &hash) == KSS_OK) {
+		is_int(st.ops->secret_swap(st.h, "ann", &ann, hash), KSS_OK,
+		    "ann's password changed");
+		free(hash);
+	}
+	kss_secret_free(&ann);
+	is_int(login_with(c, "ann", "right"), KSS_E_UNAUTHORIZED,
+	    "the old key no longer logs in");
+	is_int(runs, 1, "after a KDF run: no entry matches the new hash");
+	is_int(login_with(c, "ann", "new"), KSS_OK, "the new one does");
+	kss_authcache_free(c);
+	c = kss_authcache_shared(cache, root, &lg);
+	is_int(login_with(c, "ann", "new"), KSS_OK, "and in the next process");
+	is_int(runs, 0, "from the cache");
+	kss_authcache_free(c);
+	/* A folder that will not do costs speed, never a login. */
+	if (chmod(cache, 0755) == 0) {
+		c = kss_authcache_shared(cache, root, &lg);
+		is_int(login_with(c, "ann", "new"), KSS_OK,
+		    "with the cache's folder open to others, a login works");
+		is_int(runs, 1, "running the KDF");
+		kss_authcache_free(c);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		ok(0, "remove %s", dir);
 }
 
 int
@@ -165,6 +232,7 @@ main(void)
 	is_int(kss_auth_user(&st, "old", "rawkey", COST, &lg, NULL, &got),
 	    KSS_E_UNAUTHORIZED, "a legacy login whose key changed meanwhile fails");
 	free(racer);
+	shared(root);
 	kss_store_close(&st);
 	snprintf(path, sizeof(path), "rm -rf '%s'", root);
 	if (system(path) != 0)

@@ -16,6 +16,11 @@
 #include "util.h"
 
 static char root[] = "/tmp/kss-server-XXXXXX";
+static char shm[] = "/dev/shm/kss-server-XXXXXX";	/* the CGI key cache's */
+
+/* Settings every call adds: the key cache's folder, and one more. */
+static char cachevar[100] = "KSS_CACHE_DIR=/nonexistent";
+static const char *extra = "X_NOTHING=1";
 
 /* One request to s on data folder dir; f keeps its log. */
 static int
@@ -24,7 +29,8 @@ call(struct kss_server *s, struct fake *f, const char *dir,
 {
 	char d[300], m[40], p[200], cl[40];
 	const char *vars[] = {d, m, p, cl, "KSS_HASH_COST=1",
-	    "HTTP_X_AUTH_USER=ann", "HTTP_X_AUTH_KEY=annkey", NULL};
+	    "HTTP_X_AUTH_USER=ann", "HTTP_X_AUTH_KEY=annkey", cachevar, extra,
+	    NULL};
 	struct kss_response resp;
 	struct kss_io io;
 	int status;
@@ -136,16 +142,81 @@ not_kept(void)
 	    "no server (no memory): 500");
 }
 
+/* Files in the folder path, or -1. */
+static int
+files_in(const char *path)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/* CGI processes share verified keys through KSS_CACHE_DIR. */
+static void
+cgi_cache(void)
+{
+	struct kss_server *s;
+	struct fake f;
+	char dir[120];
+	int fds = count_fds();
+
+	snprintf(dir, sizeof(dir), "%.90s/cgi", shm);
+	snprintf(cachevar, sizeof(cachevar), "KSS_CACHE_DIR=%.80s", dir);
+	s = kss_server_new(false);
+	if (!ok(s != NULL, "a CGI process"))
+		return;
+	is_int(call(s, &f, "e", "POST", "/users/create", reg), 201,
+	    "registers");
+	is_int(files_in(dir), -1, "a registration does not touch the cache");
+	is_int(call(s, &f, "e", "GET", "/users/auth", NULL), 200, "logs in");
+	is_int(files_in(dir), 2, "which leaves its secret and an entry");
+	is_int(count_fds(), fds, "and closes it after the request");
+	kss_server_free(s);
+	s = kss_server_new(false);
+	extra = "KSS_AUTH_CACHE=false";
+	snprintf(dir, sizeof(dir), "%.90s/off", shm);
+	snprintf(cachevar, sizeof(cachevar), "KSS_CACHE_DIR=%.80s", dir);
+	is_int(call(s, &f, "e", "GET", "/users/auth", NULL), 200,
+	    "with KSS_AUTH_CACHE=false, a login");
+	is_int(files_in(dir), -1, "leaves nothing");
+	extra = "KSS_AUTH_CACHE=sometimes";
+	is_int(call(s, &f, "e", "GET", "/users/auth", NULL), 500,
+	    "KSS_AUTH_CACHE=sometimes: 500");
+	ok(strstr(f.lastlog, "KSS_AUTH_CACHE") != NULL, "logged: %s",
+	    f.lastlog);
+	extra = "X_NOTHING=1";
+	snprintf(cachevar, sizeof(cachevar), "KSS_CACHE_DIR=cache");
+	is_int(call(s, &f, "e", "GET", "/users/auth", NULL), 500,
+	    "a relative KSS_CACHE_DIR: 500");
+	ok(strstr(f.lastlog, "absolute") != NULL, "logged: %s", f.lastlog);
+	snprintf(cachevar, sizeof(cachevar), "KSS_CACHE_DIR=%s/e", root);
+	is_int(call(s, &f, "e", "GET", "/users/auth", NULL), 200,
+	    "a KSS_CACHE_DIR in the data folder: the login works");
+	ok(strstr(f.lastlog, "in the data folder") != NULL,
+	    "without the cache, logged: %s", f.lastlog);
+	kss_server_free(s);
+	snprintf(cachevar, sizeof(cachevar), "KSS_CACHE_DIR=%s/c", shm);
+}
+
 int
 main(void)
 {
-	char cmd[100];
+	char cmd[200];
 
-	if (mkdtemp(root) == NULL)
+	if (mkdtemp(root) == NULL || mkdtemp(shm) == NULL)
 		return 1;
+	snprintf(cachevar, sizeof(cachevar), "KSS_CACHE_DIR=%s/c", shm);
 	kept();
 	not_kept();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	cgi_cache();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", root, shm);
 	if (system(cmd) != 0)
 		return 1;
 	return tap_done();
