@@ -3,7 +3,7 @@
  *   KSS_DIR/.kss-layout            how names are encoded here (below)
  *   KSS_DIR/<user>/auth.json       credential
  *   KSS_DIR/<user>/<document>.json progress record
- *   KSS_DIR/<user>/.lock           taken for every read-modify-write
+ *   KSS_DIR/<user>/.lock           locked for every read-modify-write
  *
  * Every name passes through kss_fsname(); every file is opened relative to
  * the root's or the user's directory fd with O_NOFOLLOW. Writers replace a
@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,15 +371,50 @@ unlock_user(struct locked *l)
 	close(l->dir);
 }
 
+/* Documents hashed to this many lock bytes: two documents share one
+ * rarely, and then only wait for each other. */
+#define DOC_SLOTS 4096
+
+static int
+set_lock(int fd, short type, off_t start, off_t len)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET,
+	    .l_start = start, .l_len = len};
+
+	while (fcntl(fd, F_SETLKW, &fl) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/* The lock byte of the document file name (FNV-1a). */
+static off_t
+doc_slot(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return 1 + (off_t)(h % DOC_SLOTS);
+}
+
 /* Opens and locks user's directory, making sure the directory locked is
  * still the one named (a delete may have moved it away while we
- * waited). */
+ * waited). Byte 0 of the lock file stands for the account, byte
+ * doc_slot() for a document: a push of doc (dname, its file's name) holds
+ * the account shared and its document alone, so pushes of different
+ * documents write, and fsync, at once; a credential change or a delete
+ * (dname NULL) holds the whole file. In a casefold folder a push may move
+ * another document's legacy file (move_legacy): it holds the whole file
+ * too. */
 static enum kss_err
-lock_user(struct fstore *fs, const char *user, struct locked *l)
+lock_user(struct fstore *fs, const char *user, const char *dname,
+    struct locked *l)
 {
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
 	struct stat a, b;
 	enum kss_err e;
+	int rc;
 
 	if ((e = writable(fs)) != KSS_OK ||
 	    (e = open_user(fs, user, l->name, &l->dir)) != KSS_OK)
@@ -389,12 +425,15 @@ lock_user(struct fstore *fs, const char *user, struct locked *l)
 		close(l->dir);
 		return e;
 	}
-	while (fcntl(l->lock, F_SETLKW, &fl) < 0) {
-		if (errno != EINTR) {
-			e = fail(fs, "cannot lock", l->name);
-			unlock_user(l);
-			return e;
-		}
+	if (dname != NULL && fs->layout == LAYOUT_PLAIN)
+		rc = set_lock(l->lock, F_RDLCK, 0, 1) < 0 ||
+		    set_lock(l->lock, F_WRLCK, doc_slot(dname), 1) < 0;
+	else
+		rc = set_lock(l->lock, F_WRLCK, 0, 0) < 0;
+	if (rc) {
+		e = fail(fs, "cannot lock", l->name);
+		unlock_user(l);
+		return e;
 	}
 	if (fstat(l->dir, &a) ||
 	    fstatat(fs->root, l->name, &b, AT_SYMLINK_NOFOLLOW) ||
@@ -585,7 +624,7 @@ f_secret_swap(void *h, const char *user, const struct kss_secret *old,
 	struct locked l;
 	enum kss_err e;
 
-	if ((e = lock_user(fs, user, &l)) != KSS_OK)
+	if ((e = lock_user(fs, user, NULL, &l)) != KSS_OK)
 		return e;
 	if ((e = still(fs, &l, user, old)) == KSS_OK)
 		e = write_auth(fs, l.dir, user, hash);
@@ -601,7 +640,7 @@ f_user_delete(void *h, const char *user, const struct kss_secret *who)
 	enum kss_err e;
 	char tmp[32];
 
-	if ((e = lock_user(fs, user, &l)) != KSS_OK)
+	if ((e = lock_user(fs, user, NULL, &l)) != KSS_OK)
 		return e;
 	if ((e = still(fs, &l, user, who)) != KSS_OK) {
 		unlock_user(&l);
@@ -750,7 +789,12 @@ f_doc_put(void *h, const char *user, const struct kss_secret *who,
 	json_t *cur;
 	int rc, err;
 
-	if ((e = lock_user(fs, user, &l)) != KSS_OK)
+	/* The file's name, which the lock needs, depends on the layout,
+	 * which writable() settles. */
+	if (fs->layout == LAYOUT_UNKNOWN && (e = writable(fs)) != KSS_OK)
+		return e;
+	encode(fs, doc, KSS_FSNAME_DOC, dname);
+	if ((e = lock_user(fs, user, dname, &l)) != KSS_OK)
 		return e;
 	if ((e = still(fs, &l, user, who)) != KSS_OK) {
 		unlock_user(&l);
@@ -781,7 +825,6 @@ f_doc_put(void *h, const char *user, const struct kss_secret *who,
 		kss_logf(fs->log, "file store: replacing corrupt %s of %s",
 		    from, l.name);
 	}
-	encode(fs, doc, KSS_FSNAME_DOC, dname);
 	if (cur == NULL)
 		cur = json_object();
 	if (cur == NULL || json_object_update(cur, (json_t *)rec))

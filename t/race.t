@@ -169,6 +169,24 @@ as delrace $DK GET /users/auth
 is "$STATUS" 401 "the account cannot log in"
 as delrace $DK GET /syncs/progress/d1
 is "$STATUS" 401 "nor pull"
+# Pushes of different documents of one user run at once (each holds the
+# account shared and only its document's lock): every one lands, whole,
+# in its own record.
+MK=many-docs-key-2c9e41
+register manydocs $MK
+NM=16
+many_push() {
+	as manydocs $MK PUT /syncs/progress "{\"document\":\"m$1\",\"progress\":\"p$1\",\"percentage\":0.5,\"device\":\"K\",\"device_id\":\"D$1\"}"
+}
+race $NM many_push
+is "$(cat "$TMP"/res/* | grep -c '^200$')" $NM "$NM racing pushes of $NM documents of one user: every one 200"
+bad=0
+for i in $(seq $NM); do
+	got=$(jq -r '.document + " " + .progress + " " + .device_id' "$DATA/manydocs/m$i.json" 2>/dev/null)
+	[ "$got" = "m$i p$i D$i" ] || { bad=$((bad + 1)); echo "# m$i.json: $got"; }
+done
+is "$bad" 0 "each record whole and its own"
+
 # First pushes of an account of the original kss, racing: each verifies
 # the raw key and rewrites it hashed; one rewrite wins, the others adopt
 # the winner's hash (their key matches it), so every push lands.

@@ -477,6 +477,169 @@ deleted_while_waiting(const char *root)
 	kss_store_close(&st);
 }
 
+/* The range pid waits to lock ("-> POSIX ... start end" in /proc/locks):
+ * its start, or -1. */
+static long long
+wait_start(pid_t pid)
+{
+	char line[256], want[32];
+	long long start = -1;
+	char *p;
+	FILE *f;
+
+	snprintf(want, sizeof(want), " %ld ", (long)pid);
+	if ((f = fopen("/proc/locks", "r")) == NULL)
+		return -1;
+	while (start < 0 && fgets(line, sizeof(line), f) != NULL) {
+		/* "... pid maj:min:ino start end": start is the second last */
+		if (strstr(line, " -> ") == NULL || strstr(line, want) == NULL ||
+		    (p = strrchr(line, ' ')) == NULL)
+			continue;
+		while (p > line && p[-1] == ' ')
+			p--;
+		*p = '\0';
+		if ((p = strrchr(line, ' ')) != NULL)
+			start = atoll(p + 1);
+	}
+	fclose(f);
+	return start;
+}
+
+/* Waits (bounded) until pid waits for a lock; whether it does. */
+static bool
+comes_to_wait(pid_t pid)
+{
+	int i, w = 0;
+
+	for (i = 0; i < 1000 && (w = waits_for_lock(pid)) == 0; i++)
+		usleep(10000);
+	return w == 1;
+}
+
+/* Waits (bounded) for pid to exit; its status, or -1 if it would not. */
+static int
+ends(pid_t pid)
+{
+	int i, status;
+
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* A child that pushes doc for ann, or (doc NULL) changes her secret. */
+static pid_t
+writer(struct kss_store *st, const char *doc)
+{
+	static const struct kss_secret who = {"$y$same", true};
+	pid_t pid;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		json_t *r = rec(doc != NULL ? doc : "x", "p", NULL);
+		enum kss_err e = doc != NULL ?
+		    st->ops->doc_put(st->h, "ann", &who, doc, r) :
+		    st->ops->secret_swap(st->h, "ann", &who, "$y$same");
+
+		json_decref(r);
+		_exit(e);
+	}
+	return pid;
+}
+
+static int
+set_range(int fd, short type, off_t start, off_t len)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET,
+	    .l_start = start, .l_len = len};
+
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+/* Pushes of different documents of one user do not wait for each other
+ * (so their fsyncs overlap); a credential change waits for pushes in
+ * flight; in a casefold folder a push waits for any other. The test
+ * stands for a push in flight by holding what one holds: byte 0 shared,
+ * its document's byte. */
+static void
+doc_locks(const char *root)
+{
+	char dir[600], p[700];
+	struct kss_store st;
+	long long slot;
+	pid_t a, b, c;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/doclocks", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
+	    st.ops->user_create(st.h, "ann", "$y$same") != KSS_OK) {
+		ok(0, "doc locks: a store and a user");
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/ann/.lock", dir);
+	if ((fd = open(p, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    set_range(fd, F_WRLCK, 1, 0) < 0) {
+		ok(0, "doc locks: the test locks every document's byte");
+		return;
+	}
+	a = writer(&st, "a");
+	if (!ok(comes_to_wait(a), "doc locks: a push waits for its document")) {
+		kill(a, SIGKILL);
+		waitpid(a, NULL, 0);
+		close(fd);
+		kss_store_close(&st);
+		return;
+	}
+	slot = wait_start(a);
+	ok(slot >= 1, "doc locks: for one byte of the lock file (%lld)", slot);
+	/* Now hold only a's byte, and the account shared, as a's push
+	 * would. */
+	ok(set_range(fd, F_RDLCK, 0, 1) == 0 &&
+	    (slot <= 1 || set_range(fd, F_UNLCK, 1, (off_t)slot - 1) == 0) &&
+	    set_range(fd, F_UNLCK, (off_t)slot + 1, 0) == 0,
+	    "doc locks: the test holds the account shared and a's byte");
+	b = writer(&st, "b");
+	is_int(ends(b), KSS_OK,
+	    "doc locks: a push of another document goes through meanwhile");
+	ok(waits_for_lock(a) == 1, "doc locks: while a's push still waits");
+	c = writer(&st, NULL);
+	ok(comes_to_wait(c),
+	    "doc locks: a credential change waits for the push in flight");
+	close(fd);
+	is_int(ends(a), KSS_OK, "doc locks: once it ends, a's push lands");
+	is_int(ends(c), KSS_OK, "doc locks: and the change");
+	ok(exists(dir, "ann/a.json") && exists(dir, "ann/b.json"),
+	    "doc locks: both records on disk");
+	kss_store_close(&st);
+
+	/* Casefold: a push may move another document's legacy file. */
+	snprintf(dir, sizeof(dir), "%s/doclocks-fold", root);
+	mkdir(dir, 0700);
+	put_file(dir, ".kss-layout", "casefold\n");
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
+	    st.ops->user_create(st.h, "ann", "$y$same") != KSS_OK) {
+		ok(0, "doc locks: a casefold store and a user");
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/ann/.lock", dir);
+	if ((fd = open(p, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    set_range(fd, F_RDLCK, 0, 1) < 0) {
+		ok(0, "doc locks: the test holds ann's account shared");
+		kss_store_close(&st);
+		return;
+	}
+	a = writer(&st, "a");
+	ok(comes_to_wait(a), "doc locks: casefold: a push waits for any other");
+	close(fd);
+	is_int(ends(a), KSS_OK, "doc locks: casefold: and then lands");
+	kss_store_close(&st);
+}
+
 /* Runs f in a child as an unprivileged user (nobody) when we are root,
  * so that permissions apply; returns f's result, or -1. */
 static int
@@ -665,6 +828,7 @@ main(void)
 	file_only(root);
 	casefold(root);
 	deleted_while_waiting(root);
+	doc_locks(root);
 	read_only(root);
 	unwritable_parts(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
