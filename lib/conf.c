@@ -51,6 +51,19 @@ load_bool(const struct kss_params *p, const struct kss_log *log,
 	return KSS_E_SERVER;
 }
 
+/* A switch that is on unless set to false. */
+static enum kss_err
+load_bool_on(const struct kss_params *p, const struct kss_log *log,
+    const char *name, bool *out)
+{
+	const char *v = get(p, name);
+
+	*out = true;
+	if (v == NULL || *v == '\0')
+		return KSS_OK;
+	return load_bool(p, log, name, out);
+}
+
 /* The original kss's default: $XDG_DATA_HOME/kss, else
  * ~/.local/share/kss; a packager may set one with --with-default-dir. */
 static enum kss_err
@@ -115,9 +128,7 @@ load_cache(struct kss_config *cfg, const struct kss_params *p,
 	const char *v;
 	int n;
 
-	if ((v = get(p, "KSS_AUTH_CACHE")) == NULL || *v == '\0')
-		cfg->auth_cache = true;
-	else if ((e = load_bool(p, log, "KSS_AUTH_CACHE", &cfg->auth_cache)) !=
+	if ((e = load_bool_on(p, log, "KSS_AUTH_CACHE", &cfg->auth_cache)) !=
 	    KSS_OK)
 		return e;
 	if ((v = get(p, "KSS_CACHE_DIR")) != NULL && *v != '\0') {
@@ -151,6 +162,7 @@ kss_config_load(struct kss_config *cfg, const struct kss_params *p,
 	    (e = load_bool(p, log, "KSS_STRICT_ACCEPT",
 		&cfg->strict_accept)) != KSS_OK ||
 	    (e = load_cost(cfg, p, log)) != KSS_OK ||
+	    (e = load_bool_on(p, log, "KSS_FSYNC", &cfg->fsync)) != KSS_OK ||
 	    (e = load_cache(cfg, p, log)) != KSS_OK)
 		return e;
 	return KSS_OK;

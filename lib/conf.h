@@ -24,6 +24,7 @@ struct kss_config {
 	bool registration_disabled;	/* KSS_DISABLE_REGISTRATION */
 	bool strict_accept;		/* KSS_STRICT_ACCEPT */
 	int hash_cost;			/* KSS_HASH_COST, yescrypt 1..11 */
+	bool fsync;			/* KSS_FSYNC (default true) */
 	bool auth_cache;		/* KSS_AUTH_CACHE (default true) */
 	/* KSS_CACHE_DIR: the key cache CGI processes share, default
 	 * $XDG_RUNTIME_DIR/kss, else /dev/shm/kss-<uid> */

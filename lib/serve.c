@@ -55,8 +55,9 @@ dispatch(const struct kss_io *io, struct kss_server *srv,
 	 * string is not JSON (DESIGN.md §2). */
 	if (route->body && req->body == NULL)
 		return KSS_E_JSON_PARSE;
-	if (st == NULL && (e = kss_server_store(srv, cfg->dir, &st)) != KSS_OK)
+	if (st == NULL && (e = kss_server_store(srv, cfg, &st)) != KSS_OK)
 		return e;
+	kss_store_set_fsync(st, cfg->fsync);
 	c->store = st;
 	if (srv != NULL)
 		c->authcache = kss_server_cache(srv, cfg);

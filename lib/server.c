@@ -142,8 +142,10 @@ current(const struct kept *k, const char *dir)
 }
 
 enum kss_err
-kss_server_store(struct kss_server *s, const char *dir, struct kss_store **st)
+kss_server_store(struct kss_server *s, const struct kss_config *cfg,
+    struct kss_store **st)
 {
+	const char *dir = cfg->dir;
 	struct kept *k, *slot = NULL;
 	enum kss_err e;
 	size_t i;
@@ -162,12 +164,11 @@ kss_server_store(struct kss_server *s, const char *dir, struct kss_store **st)
 			slot = k;
 	}
 	if (slot == NULL) {
-		if ((e = kss_store_file_open(dir, &s->relay, &s->scratch)) ==
-		    KSS_OK)
+		if ((e = kss_store_open(cfg, &s->relay, &s->scratch)) == KSS_OK)
 			*st = &s->scratch;
 		return e;
 	}
-	if ((e = kss_store_file_open(dir, &s->relay, &slot->st)) != KSS_OK)
+	if ((e = kss_store_open(cfg, &s->relay, &slot->st)) != KSS_OK)
 		return e;
 	if (kss_store_file_id(&slot->st, &slot->dev, &slot->ino) < 0 ||
 	    (slot->dir = strdup(dir)) == NULL) {

@@ -18,12 +18,12 @@ void kss_server_begin(struct kss_server *s, const struct kss_log *log);
 /* Ends a request: a store not kept is closed. */
 void kss_server_end(struct kss_server *s);
 
-/* The store of data directory dir, opened (and created) if need be; kept
- * for later requests when the server keeps state. Failures are logged
- * and give KSS_E_SERVER; they are not kept, so the next request tries
- * again. */
-enum kss_err kss_server_store(struct kss_server *s, const char *dir,
-    struct kss_store **st);
+/* The store cfg names (its data directory), opened (and created) if need
+ * be; kept for later requests when the server keeps state. Failures are
+ * logged and give KSS_E_SERVER; they are not kept, so the next request
+ * tries again. */
+enum kss_err kss_server_store(struct kss_server *s,
+    const struct kss_config *cfg, struct kss_store **st);
 
 /* The verified-key cache for a request configured by cfg: the process's
  * own in memory when it keeps state, else the one shared through

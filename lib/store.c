@@ -2,7 +2,22 @@
 
 #include <stdlib.h>
 
+#include "conf.h"
 #include "store.h"
+
+enum kss_err
+kss_store_open(const struct kss_config *cfg, const struct kss_log *log,
+    struct kss_store *st)
+{
+	return kss_store_file_open(cfg->dir, log, st);
+}
+
+void
+kss_store_set_fsync(struct kss_store *st, bool on)
+{
+	if (st->ops != NULL && st->ops->set_fsync != NULL)
+		st->ops->set_fsync(st->h, on);
+}
 
 void
 kss_store_close(struct kss_store *st)

@@ -44,6 +44,9 @@ struct kss_store_ops {
 	 * user is gone, KSS_E_UNAUTHORIZED when the secret changed. */
 	enum kss_err (*doc_put)(void *h, const char *user,
 	    const struct kss_secret *who, const char *doc, const json_t *rec);
+	/* Whether writes wait for the disk (fsync); NULL where that does
+	 * not apply. */
+	void (*set_fsync)(void *h, bool on);
 	void (*close)(void *h);
 };
 
@@ -51,6 +54,17 @@ struct kss_store {
 	const struct kss_store_ops *ops;
 	void *h;
 };
+
+struct kss_config;
+
+/* Opens the store cfg names (today the file store at cfg->dir; the place
+ * other backends plug in). Failures are logged and return KSS_E_SERVER. */
+enum kss_err kss_store_open(const struct kss_config *cfg,
+    const struct kss_log *log, struct kss_store *st);
+
+/* Sets whether writes wait for the disk (KSS_FSYNC), for the requests
+ * that follow. */
+void kss_store_set_fsync(struct kss_store *st, bool on);
 
 /* Opens the file store at dir, creating it 0700 when missing. Failures
  * are logged and return KSS_E_SERVER. */

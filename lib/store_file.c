@@ -66,7 +66,16 @@ struct fstore {
 	enum layout layout;
 	int layout_err;		/* why it is LAYOUT_UNKNOWN, or 0 */
 	const struct kss_log *log;
+	bool nosync;		/* KSS_FSYNC=false: writes do not wait */
 };
+
+/* fsync(), unless the owner traded crash safety for fewer disk writes
+ * (KSS_FSYNC=false). */
+static int
+sync_fd(const struct fstore *fs, int fd)
+{
+	return fs->nosync ? 0 : fsync(fd);
+}
 
 /* A fresh hidden name such as ".tmp-1f2e3d4c5b6a7988". */
 static void
@@ -229,7 +238,7 @@ write_temp(struct fstore *fs, int dir, const char *name, const char *text,
 	} while (fd < 0 && errno == EEXIST);
 	if (fd < 0)
 		return fail(fs, "cannot create a temporary file for", name);
-	if (write_all(fd, text, len) == 0 && fsync(fd) == 0) {
+	if (write_all(fd, text, len) == 0 && sync_fd(fs, fd) == 0) {
 		if (close(fd) == 0)
 			return KSS_OK;
 		fd = -1;
@@ -267,7 +276,7 @@ write_json(struct fstore *fs, int dir, const char *name, const json_t *v)
 		unlinkat(dir, tmp, 0);
 		return e;
 	}
-	if (fsync(dir) < 0)
+	if (sync_fd(fs, dir) < 0)
 		return fail(fs, "cannot sync the directory of", name);
 	return KSS_OK;
 }
@@ -592,7 +601,7 @@ f_user_create(void *h, const char *user, const char *hash)
 		    fail(fs, "cannot rename into place", name);
 		goto err;
 	}
-	if (fsync(fs->root))
+	if (sync_fd(fs, fs->root))
 		return fail(fs, "cannot sync", "data directory");
 	return KSS_OK;
 err:
@@ -657,7 +666,7 @@ f_user_delete(void *h, const char *user, const struct kss_secret *who)
 	/* One rename takes the credential and every record away at once;
 	 * emptying the hidden directory afterwards is housekeeping. */
 	temp_name("del", tmp);
-	if (renameat(fs->root, l.name, fs->root, tmp) || fsync(fs->root)) {
+	if (renameat(fs->root, l.name, fs->root, tmp) || sync_fd(fs, fs->root)) {
 		e = fail(fs, "cannot remove user directory", l.name);
 		unlock_user(&l);
 		return e;
@@ -772,7 +781,7 @@ move_legacy(struct fstore *fs, int dir, const char *name)
 		else
 			rc = rename_noreplace(dir, name, own);
 		if (rc == 0)
-			fsync(dir);
+			sync_fd(fs, dir);
 	}
 	json_decref(v);
 	return rc;
@@ -849,9 +858,17 @@ f_close(void *h)
 	free(fs);
 }
 
+static void
+f_set_fsync(void *h, bool on)
+{
+	struct fstore *fs = h;
+
+	fs->nosync = !on;
+}
+
 static const struct kss_store_ops file_ops = {
 	f_user_create, f_secret_get, f_secret_swap, f_user_delete,
-	f_doc_get, f_doc_put, f_close,
+	f_doc_get, f_doc_put, f_set_fsync, f_close,
 };
 
 static const char layout_text[][80] = {

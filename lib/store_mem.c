@@ -108,7 +108,7 @@ m_close(void *h)
 
 static const struct kss_store_ops mem_ops = {
 	m_user_create, m_secret_get, m_secret_swap, m_user_delete,
-	m_doc_get, m_doc_put, m_close,
+	m_doc_get, m_doc_put, NULL, m_close,
 };
 
 enum kss_err

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "fakeio.h"
+#include "kss.h"
 #include "log.h"
 #include "store.h"
 #include "tap.h"
@@ -35,6 +37,7 @@ static struct {
 	const char *path;
 } fault;
 static int fold;	/* names meet regardless of letter case */
+static int fsyncs;	/* fsync() calls */
 static int nfs;		/* flock() needs a writable fd, as on Linux NFS */
 
 static void
@@ -224,6 +227,7 @@ int
 fsync(int fd)
 {
 	REAL(fsync);
+	fsyncs++;
 	if (fails("fsync", fd))
 		return -1;
 	return real_fsync(fd);
@@ -698,6 +702,79 @@ copied(const char *root)
 	kss_store_close(&st);
 }
 
+/* KSS_FSYNC=false: writes land (whole, by rename) without one fsync. */
+static void
+no_fsync(struct kss_store *st)
+{
+	static const struct kss_secret who = {"$y$h", true};
+	json_t *r = rec("nf", "one"), *got = NULL;
+
+	fsyncs = 0;
+	is_int(st->ops->doc_put(st->h, "ann", &who, "nf", r), KSS_OK, "a push");
+	ok(fsyncs >= 2, "syncs the record and its folder (%d fsyncs)", fsyncs);
+	json_decref(r);
+	kss_store_set_fsync(st, false);
+	fsyncs = 0;
+	r = rec("nf", "two");
+	is_int(st->ops->doc_put(st->h, "ann", &who, "nf", r), KSS_OK,
+	    "with KSS_FSYNC=false, a push");
+	json_decref(r);
+	is_int(st->ops->secret_swap(st->h, "ann", &who, "$y$h"), KSS_OK,
+	    "a credential change");
+	is_int(st->ops->user_create(st->h, "nofsync", "$y$h"), KSS_OK,
+	    "and a registration");
+	is_int(fsyncs, 0, "call no fsync");
+	st->ops->doc_get(st->h, "ann", "nf", &got);
+	is_str(json_string_value(json_object_get(got, "progress")), "two",
+	    "and the push is read back");
+	json_decref(got);
+	kss_store_set_fsync(st, true);
+	fsyncs = 0;
+	r = rec("nf", "three");
+	st->ops->doc_put(st->h, "ann", &who, "nf", r);
+	json_decref(r);
+	ok(fsyncs >= 2, "set back, pushes sync again (%d)", fsyncs);
+}
+
+/* KSS_FSYNC from a request's configuration reaches the store. */
+static int
+serve_push(struct kss_store *st, const char *fsync_var)
+{
+	static const char body[] = "{\"document\":\"sp\",\"progress\":\"p\","
+	    "\"percentage\":0.5,\"device\":\"k\"}";
+	char cl[40];
+	const char *vars[] = {"REQUEST_METHOD=PUT", "PATH_INFO=/syncs/progress",
+	    "HTTP_X_AUTH_USER=sam", "HTTP_X_AUTH_KEY=samkey",
+	    "KSS_HASH_COST=1", "KSS_DIR=/unused", fsync_var, cl, NULL};
+	struct kss_response resp;
+	struct fake f;
+	struct kss_io io = fake_io(&f, vars, body);
+
+	snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", sizeof(body) - 1);
+	fsyncs = 0;
+	kss_serve_store(&io, st, &resp);
+	kss_response_free(&resp);
+	return resp.status;
+}
+
+static void
+fsync_config(struct kss_store *st)
+{
+	char *hash;
+
+	if (kss_auth_hash("samkey", 1, &hash) != KSS_OK ||
+	    st->ops->user_create(st->h, "sam", hash) != KSS_OK) {
+		ok(0, "a user to push as");
+		return;
+	}
+	free(hash);
+	is_int(serve_push(st, "KSS_FSYNC=false"), 200,
+	    "a request with KSS_FSYNC=false pushes");
+	is_int(fsyncs, 0, "without an fsync");
+	is_int(serve_push(st, "X=1"), 200, "the next without it");
+	ok(fsyncs >= 2, "syncs (%d)", fsyncs);
+}
+
 int
 main(void)
 {
@@ -714,6 +791,8 @@ main(void)
 		nfs_locks(&st);
 		account_faults(&st, dir);
 		rehash_unwritable(&st, dir);
+		no_fsync(&st);
+		fsync_config(&st);
 		kss_store_close(&st);
 	}
 	caseless(root);

@@ -72,6 +72,15 @@ main(void)
 	is_int(call("POST", "/users/create", "{}",
 	    (const char *[]){"KSS_DISABLE_REGISTRATION=maybe", NULL}, out,
 	    sizeof(out)), 500, "a bad switch value is a server error");
+	is_int(call("GET", "/healthcheck", NULL,
+	    (const char *[]){"KSS_FSYNC=sometimes", NULL}, out, sizeof(out)),
+	    500, "KSS_FSYNC=sometimes is a server error");
+	is_int(call("GET", "/healthcheck", NULL,
+	    (const char *[]){"KSS_AUTH_CACHE=2", NULL}, out, sizeof(out)),
+	    500, "KSS_AUTH_CACHE=2 is a server error");
+	is_int(call("GET", "/healthcheck", NULL,
+	    (const char *[]){"KSS_FSYNC=", "KSS_AUTH_CACHE=", NULL}, out,
+	    sizeof(out)), 200, "empty KSS_FSYNC and KSS_AUTH_CACHE: defaults");
 
 	is_int(call("GET", "/users/auth", NULL, AUTH("u", "k"), out,
 	    sizeof(out)), 200, "login");
