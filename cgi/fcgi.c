@@ -26,11 +26,30 @@ setting(const char *name)
 	    strcmp(name, "XDG_DATA_HOME") == 0;
 }
 
+/* FCGX_GetParam()'s answer, the first param called name, without its
+ * strncmp() call per param: a request's dozen lookups over nginx's two
+ * dozen params were a quarter of a healthcheck's instructions. */
+static const char *
+param_find(char **envp, const char *name)
+{
+	const char *p;
+	size_t i;
+
+	for (; envp != NULL && *envp != NULL; envp++) {
+		p = *envp;
+		for (i = 0; name[i] != '\0' && p[i] == name[i]; i++)
+			;
+		if (name[i] == '\0' && p[i] == '=')
+			return p + i + 1;
+	}
+	return NULL;
+}
+
 static const char *
 param_get(void *ctx, const char *name)
 {
 	FCGX_Request *req = ctx;
-	const char *v = FCGX_GetParam(name, req->envp);
+	const char *v = param_find(req->envp, name);
 
 	if (v == NULL && setting(name))
 		v = getenv(name);
