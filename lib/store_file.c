@@ -61,12 +61,29 @@ enum layout {
 	LAYOUT_UNKNOWN,		/* could not tell: reads only */
 };
 
+/* A store kept open (FastCGI) reads a user's auth.json on every request,
+ * so that a credential changed by another process counts at once, but
+ * parses it only when its bytes differ from the last ones parsed for that
+ * user: the same bytes say the same secret. Only hashed secrets are kept
+ * (never a raw key), from files of the size kss writes. */
+#define SEEN_MAX 16
+#define SEEN_FILE_MAX 1024
+
+struct seen {
+	char *user;		/* NULL when free */
+	char *text;		/* auth.json's bytes */
+	size_t len;
+	char *hash;		/* the secret they hold */
+};
+
 struct fstore {
 	int root;
 	enum layout layout;
 	int layout_err;		/* why it is LAYOUT_UNKNOWN, or 0 */
 	const struct kss_log *log;
 	bool nosync;		/* KSS_FSYNC=false: writes do not wait */
+	struct seen seen[SEEN_MAX];
+	size_t seen_next;	/* the entry a new user takes */
 };
 
 /* fsync(), unless the owner traded crash safety for fewer disk writes
@@ -174,6 +191,18 @@ err:
 	return -1;
 }
 
+/* Parses a file's bytes; NULL with errno EINVAL when they do not parse. */
+static json_t *
+parse_json(const char *buf, size_t len)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if ((v = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr)) == NULL)
+		errno = EINVAL;
+	return v;
+}
+
 /* Reads the JSON file name in dir. NULL with errno ENOENT when missing,
  * EINVAL when it does not parse (or is no regular file), another errno
  * when it cannot be read: only the caller can tell a record that is
@@ -181,17 +210,17 @@ err:
 static json_t *
 read_json(int dir, const char *name)
 {
-	json_error_t jerr;
 	json_t *v;
 	size_t len;
 	char *buf;
+	int saved;
 
 	if (read_file(dir, name, &buf, &len) < 0)
 		return NULL;
-	v = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
+	v = parse_json(buf, len);
+	saved = errno;
 	free(buf);
-	if (v == NULL)
-		errno = EINVAL;
+	errno = saved;
 	return v;
 }
 
@@ -473,24 +502,102 @@ parse_secret(struct fstore *fs, const json_t *auth, struct kss_secret *s)
 	return KSS_OK;
 }
 
+static void
+seen_drop(struct seen *k)
+{
+	if (k->hash != NULL)
+		explicit_bzero(k->hash, strlen(k->hash));
+	free(k->hash);
+	free(k->text);
+	free(k->user);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The entry of user whose bytes are text[0..len), or NULL. */
+static const struct seen *
+seen_find(const struct fstore *fs, const char *user, const char *text,
+    size_t len)
+{
+	const struct seen *k;
+	size_t i;
+
+	for (i = 0; i < SEEN_MAX; i++) {
+		k = &fs->seen[i];
+		if (k->user != NULL && k->len == len &&
+		    strcmp(k->user, user) == 0 && memcmp(k->text, text, len) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+/* Keeps text (taken, freed here when not kept) as user's auth.json, which
+ * holds hash; the user's earlier entry, else the oldest, makes room. */
+static void
+seen_put(struct fstore *fs, const char *user, char *text, size_t len,
+    const char *hash)
+{
+	struct seen *k = NULL, n;
+	size_t i;
+
+	if (len > SEEN_FILE_MAX) {
+		free(text);
+		return;
+	}
+	for (i = 0; i < SEEN_MAX && k == NULL; i++) {
+		if (fs->seen[i].user != NULL && strcmp(fs->seen[i].user, user) == 0)
+			k = &fs->seen[i];
+	}
+	if (k == NULL)
+		k = &fs->seen[fs->seen_next++ % SEEN_MAX];
+	n.text = text;
+	n.len = len;
+	n.user = strdup(user);
+	n.hash = strdup(hash);
+	seen_drop(k);
+	if (n.user == NULL || n.hash == NULL) {
+		seen_drop(&n);	/* out of memory: parsed again next time */
+		return;
+	}
+	*k = n;
+}
+
 /* Reads the secret of user from its directory dir (named name). An
  * auth.json that names another user is no account of this one. */
 static enum kss_err
 read_secret(struct fstore *fs, int dir, const char *name, const char *user,
     struct kss_secret *s)
 {
+	const struct seen *k;
 	enum kss_err e;
 	json_t *auth;
+	size_t len;
+	char *buf;
 
 	s->value = NULL;
-	if ((auth = read_json(dir, AUTH_FILE)) == NULL)
+	if (read_file(dir, AUTH_FILE, &buf, &len) < 0)
 		return errno == ENOENT ? KSS_E_NO_ACCOUNT :
 		    fail(fs, "cannot read the auth.json of", name);
+	if ((k = seen_find(fs, user, buf, len)) != NULL) {
+		free(buf);
+		if ((s->value = strdup(k->hash)) == NULL)
+			return KSS_E_SERVER;
+		s->hashed = true;
+		return KSS_OK;
+	}
+	if ((auth = parse_json(buf, len)) == NULL) {
+		free(buf);
+		errno = EINVAL;
+		return fail(fs, "cannot read the auth.json of", name);
+	}
 	if (!names(auth, KEY_USER, user, false))
 		e = KSS_E_NO_ACCOUNT;
 	else
 		e = parse_secret(fs, auth, s);
 	json_decref(auth);
+	if (e == KSS_OK && s->hashed)
+		seen_put(fs, user, buf, len, s->value);
+	else
+		free(buf);
 	return e;
 }
 
@@ -853,7 +960,10 @@ static void
 f_close(void *h)
 {
 	struct fstore *fs = h;
+	size_t i;
 
+	for (i = 0; i < SEEN_MAX; i++)
+		seen_drop(&fs->seen[i]);
 	close(fs->root);
 	free(fs);
 }

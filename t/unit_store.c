@@ -225,6 +225,40 @@ file_only(const char *root)
 	    "{\"x-auth-user\": \"bob\", \"x-auth-key-hash\": \"$y$b\"}");
 	is_int(st.ops->secret_get(st.h, "carl", &s), KSS_E_NO_ACCOUNT,
 	    "an auth.json naming another user is no account");
+
+	/* The store keeps the secret parsed from auth.json's bytes; any
+	 * other bytes, even of the same length, are read as they are. */
+	put_file(dir, "carl/auth.json",
+	    "{\"x-auth-user\": \"carl\", \"x-auth-key-hash\": \"$y$c1\"}");
+	for (i = 0; i < 2; i++) {
+		is_int(st.ops->secret_get(st.h, "carl", &s), KSS_OK,
+		    "auth.json read (%zu)", i + 1);
+		ok(s.hashed && strcmp(s.value, "$y$c1") == 0, "its hash (%zu)",
+		    i + 1);
+		kss_secret_free(&s);
+	}
+	put_file(dir, "carl/auth.json",
+	    "{\"x-auth-user\": \"carl\", \"x-auth-key-hash\": \"$y$c2\"}");
+	st.ops->secret_get(st.h, "carl", &s);
+	is_str(s.value, "$y$c2", "a hash changed in place counts at once");
+	kss_secret_free(&s);
+	put_file(dir, "carl/auth.json",
+	    "{\"x-auth-user\": \"carl\", \"x-auth-key\": \"$y$c2\"}");
+	st.ops->secret_get(st.h, "carl", &s);
+	ok(!s.hashed && strcmp(s.value, "$y$c2") == 0,
+	    "so does a raw key in its place");
+	kss_secret_free(&s);
+	put_file(dir, "carl/auth.json",
+	    "{\"x-auth-user\": \"carl\", \"x-auth-key-hash\": \"$y$c2\"}");
+	st.ops->secret_get(st.h, "carl", &s);
+	kss_secret_free(&s);
+	put_file(dir, "carl/auth.json",
+	    "{\"x-auth-user\": \"bob\", \"x-auth-key-hash\": \"$y$c2\"}");
+	is_int(st.ops->secret_get(st.h, "carl", &s), KSS_E_NO_ACCOUNT,
+	    "an auth.json changed to name another user is no account");
+	put_file(dir, "carl/auth.json", "{\"x-auth-user\": \"carl\",");
+	is_int(st.ops->secret_get(st.h, "carl", &s), KSS_E_SERVER,
+	    "and a broken one an error");
 	put_file(dir, "bob/other.json", "{\"document\": \"zzz\", \"progress\": "
 	    "\"p\", \"percentage\": 0.5, \"device\": \"d\", \"timestamp\": 1}");
 	is_int(st.ops->doc_get(st.h, "bob", "other", &got), KSS_OK,
