@@ -64,6 +64,20 @@ load_bool_on(const struct kss_params *p, const struct kss_log *log,
 	return load_bool(p, log, name, out);
 }
 
+/* out = a then b; -1 when that does not fit. (Not snprintf(): this runs
+ * for every request, and a FastCGI process serves many.) */
+static int
+join(char out[KSS_DIR_SIZE], const char *a, const char *b)
+{
+	size_t m = strlen(a), n = strlen(b);
+
+	if (m + n >= KSS_DIR_SIZE)
+		return -1;
+	memcpy(out, a, m);
+	memcpy(out + m, b, n + 1);
+	return 0;
+}
+
 /* The original kss's default: $XDG_DATA_HOME/kss, else
  * ~/.local/share/kss; a packager may set one with --with-default-dir. */
 static enum kss_err
@@ -74,22 +88,22 @@ load_dir(struct kss_config *cfg, const struct kss_params *p,
 	int n;
 
 	if ((v = get(p, "KSS_DIR")) != NULL && *v != '\0')
-		n = snprintf(cfg->dir, sizeof(cfg->dir), "%s", v);
+		n = join(cfg->dir, v, "");
 #ifdef KSS_DEFAULT_DIR
 	else
-		n = snprintf(cfg->dir, sizeof(cfg->dir), "%s", KSS_DEFAULT_DIR);
+		n = join(cfg->dir, KSS_DEFAULT_DIR, "");
 #else
 	else if ((v = get(p, "XDG_DATA_HOME")) != NULL && *v == '/')
-		n = snprintf(cfg->dir, sizeof(cfg->dir), "%s/kss", v);
+		n = join(cfg->dir, v, "/kss");
 	else if ((v = get(p, "HOME")) != NULL && *v == '/')
-		n = snprintf(cfg->dir, sizeof(cfg->dir), "%s/.local/share/kss", v);
+		n = join(cfg->dir, v, "/.local/share/kss");
 	else {
 		kss_logf(log, "KSS_DIR is not set and there is no HOME to "
 		    "default to; set KSS_DIR in the web server's environment");
 		return KSS_E_SERVER;
 	}
 #endif
-	if (n < 0 || (size_t)n >= sizeof(cfg->dir)) {
+	if (n < 0) {
 		kss_logf(log, "KSS_DIR is too long");
 		return KSS_E_SERVER;
 	}
@@ -117,6 +131,19 @@ load_cost(struct kss_config *cfg, const struct kss_params *p,
 	return KSS_OK;
 }
 
+/* /dev/shm/kss-<uid>. The effective uid of a kss process never changes:
+ * asked once, not with a system call per request. */
+static const char *
+shm_dir(void)
+{
+	static char dir[40];
+
+	if (dir[0] == '\0')
+		snprintf(dir, sizeof(dir), "/dev/shm/kss-%lu",
+		    (unsigned long)geteuid());
+	return dir;
+}
+
 /* Where CGI processes share verified keys: in RAM, outside KSS_DIR
  * (authcache.h). The runtime folder of a user session or a service
  * (systemd's RuntimeDirectory), else the tmpfs every Linux has. */
@@ -136,14 +163,12 @@ load_cache(struct kss_config *cfg, const struct kss_params *p,
 			kss_logf(log, "KSS_CACHE_DIR must be an absolute path");
 			return KSS_E_SERVER;
 		}
-		n = snprintf(cfg->cache_dir, sizeof(cfg->cache_dir), "%s", v);
+		n = join(cfg->cache_dir, v, "");
 	} else if ((v = get(p, "XDG_RUNTIME_DIR")) != NULL && *v == '/')
-		n = snprintf(cfg->cache_dir, sizeof(cfg->cache_dir), "%s/kss",
-		    v);
+		n = join(cfg->cache_dir, v, "/kss");
 	else
-		n = snprintf(cfg->cache_dir, sizeof(cfg->cache_dir),
-		    "/dev/shm/kss-%lu", (unsigned long)geteuid());
-	if (n < 0 || (size_t)n >= sizeof(cfg->cache_dir)) {
+		n = join(cfg->cache_dir, shm_dir(), "");
+	if (n < 0) {
 		kss_logf(log, "KSS_CACHE_DIR is too long");
 		return KSS_E_SERVER;
 	}
