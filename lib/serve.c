@@ -2,7 +2,6 @@
  * check, routing, the handler, and the JSON response. */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,24 +153,47 @@ reason(int status)
 	}
 }
 
+/* v in decimal, NUL-terminated, at the end of out; returns its start. */
+static const char *
+decimal(char out[24], unsigned long long v)
+{
+	char *p = out + 23;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return p;
+}
+
 int
 kss_response_head(const struct kss_response *resp, char *buf, size_t size)
 {
-	int n;
-
+	char status[24], length[24];
+	const char *allow = resp->allow[0] ? resp->allow : NULL;
 	/* Exactly application/json, no charset: KOReader 2025.04+ checks
-	 * (DESIGN.md §2). */
-	n = snprintf(buf, size,
-	    "Status: %d %s\r\n"
-	    "Content-Type: application/json\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "Content-Length: %zu\r\n"
-	    "%s%s%s"
-	    "\r\n",
-	    resp->status, reason(resp->status), resp->len,
-	    resp->allow[0] ? "Allow: " : "", resp->allow,
-	    resp->allow[0] ? "\r\n" : "");
-	return n < 0 || (size_t)n >= size ? -1 : n;
+	 * (DESIGN.md §2). Pieces copied rather than snprintf()'d: this is
+	 * on every answer. */
+	const char *part[] = {
+		"Status: ", decimal(status, (unsigned)resp->status), " ",
+		reason(resp->status), "\r\n"
+		"Content-Type: application/json\r\n"
+		"Cache-Control: no-store\r\n"
+		"Content-Length: ", decimal(length, resp->len),
+		allow ? "\r\nAllow: " : "", allow ? allow : "",
+		"\r\n\r\n",
+	};
+	size_t i, n, len = 0;
+
+	for (i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+		n = strlen(part[i]);
+		if (n >= size - len)
+			return -1;
+		memcpy(buf + len, part[i], n);
+		len += n;
+	}
+	buf[len] = '\0';
+	return (int)len;
 }
 
 void

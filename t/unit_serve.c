@@ -179,6 +179,43 @@ main(void)
 	    "KSS_STRICT_ACCEPT=true", NULL}, out, sizeof(out)), 400,
 	    "the body is checked before Accept");
 
+	/* The header block, exactly; too small a buffer is -1, never a
+	 * truncated block. */
+	{
+		static const char ok200[] = "Status: 200 OK\r\n"
+		    "Content-Type: application/json\r\n"
+		    "Cache-Control: no-store\r\n"
+		    "Content-Length: 19\r\n\r\n";
+		static const char ok405[] = "Status: 405 Method Not Allowed\r\n"
+		    "Content-Type: application/json\r\n"
+		    "Cache-Control: no-store\r\n"
+		    "Content-Length: 1234567890\r\n"
+		    "Allow: GET, PUT\r\n\r\n";
+		struct kss_response r = {.status = 200, .len = 19};
+		char head[256];
+
+		is_int(kss_response_head(&r, head, sizeof(head)),
+		    sizeof(ok200) - 1, "head: its length");
+		is_str(head, ok200, "head of a 200");
+		is_int(kss_response_head(&r, head, sizeof(ok200)),
+		    sizeof(ok200) - 1, "head: fits with its NUL");
+		is_int(kss_response_head(&r, head, sizeof(ok200) - 1), -1,
+		    "head: -1 without room for its NUL");
+		is_int(kss_response_head(&r, head, 0), -1, "head: -1 in 0 bytes");
+		r.status = 405;
+		r.len = 1234567890;
+		strcpy(r.allow, "GET, PUT");
+		kss_response_head(&r, head, sizeof(head));
+		is_str(head, ok405, "head of a 405, with Allow");
+		r.status = 999;
+		r.allow[0] = '\0';
+		r.len = 0;
+		kss_response_head(&r, head, sizeof(head));
+		ok(strncmp(head, "Status: 999 Internal Server Error\r\n", 35) == 0 &&
+		    strstr(head, "Content-Length: 0\r\n\r\n") != NULL,
+		    "head of an unknown status: %.35s", head);
+	}
+
 	kss_store_close(&st);
 	return tap_done();
 }
