@@ -126,6 +126,16 @@ as fc $FCK2 GET /users/auth
 is "$STATUS" 401 "changed back through FastCGI: the second key refused"
 as fc $FCK GET /users/auth
 is "$STATUS" 200 "the first works again"
+# Params are indexed per request: one is found after hundreds of others
+# (a request with many headers) and among names that share a slot.
+pads=()
+for i in $(seq 300); do
+	pads+=("HTTP_X_PAD_$i=$i")
+done
+req "${pads[@]}" HTTP_X_AUTH_USER=fc "HTTP_X_AUTH_KEY=$FCK" GET /users/auth
+is "$STATUS" 200 "the auth headers after 300 other params are read"
+req "${pads[@]}" HTTP_X_AUTH_USER=fc HTTP_X_AUTH_KEY=wrong-key GET /users/auth
+is "$STATUS" 401 "and a wrong key there is refused"
 req GET /nope
 err_is 404 404 'Not found.' "404"
 req POST /users/create '{"username":'
