@@ -161,7 +161,11 @@ read_file(int dir, const char *name, char **buf, size_t *len)
 		errno = EFBIG;
 		goto err;
 	}
-	/* One byte more than the size, so one read() sees the end. */
+	/* One byte more than the size, so one read() sees the end: a
+	 * regular file reads short only there, so a read that stops at the
+	 * size fstat() gave, short of what was asked, is the whole file,
+	 * without a second read() for the 0 that says so. One that fills
+	 * the buffer found the file grown. */
 	size = (size_t)st.st_size + 1;
 	if ((b = malloc(size)) == NULL)
 		goto err;
@@ -178,6 +182,8 @@ read_file(int dir, const char *name, char **buf, size_t *len)
 			errno = EFBIG;
 			goto err;
 		}
+		if (n == size - 1)
+			break;
 	}
 	close(fd);
 	*buf = b;

@@ -37,6 +37,8 @@ static struct {
 	const char *path;
 } fault;
 static int fold;	/* names meet regardless of letter case */
+static int trickle;	/* read() gives one byte at a time */
+static const char *grows;	/* fstat() of this file says a byte less */
 static int fsyncs;	/* fsync() calls */
 static int nfs;		/* flock() needs a writable fd, as on Linux NFS */
 
@@ -220,7 +222,20 @@ read(int fd, void *buf, size_t len)
 	REAL(read);
 	if (fd > 2 && fails("read", fd))
 		return -1;
-	return real_read(fd, buf, len);
+	return real_read(fd, buf, trickle && fd > 2 && len > 1 ? 1 : len);
+}
+
+/* With grows set, the file grows by a byte between fstat() and read(). */
+int
+fstat(int fd, struct stat *st)
+{
+	int rc;
+
+	REAL(fstat);
+	if ((rc = real_fstat(fd, st)) == 0 && grows != NULL &&
+	    S_ISREG(st->st_mode) && st->st_size > 0 && on_file(fd, grows))
+		st->st_size--;
+	return rc;
 }
 
 int
@@ -399,6 +414,21 @@ read_faults(struct kss_store *st)
 	    "read EIO on auth.json: a server error, not a missing account");
 	disarm();
 	kss_secret_free(&s);
+
+	/* A file is read whole however read() splits it, and one that grows
+	 * while it is read is refused: not a file kss wrote. */
+	trickle = 1;
+	is_str(field(st, "ann", "m", "device_id"), "ID",
+	    "reads of one byte at a time: the record reads whole");
+	is_int(st->ops->secret_get(st->h, "ann", &s), KSS_OK,
+	    "reads of one byte at a time: so does auth.json");
+	kss_secret_free(&s);
+	trickle = 0;
+	grows = "/m.json";
+	is_int(st->ops->doc_get(st->h, "ann", "m", &got), KSS_E_SERVER,
+	    "a record that grows while it is read is a server error");
+	ok(strstr(logged, "File too large") != NULL, "and logged (%s)", logged);
+	grows = NULL;
 }
 
 static void
