@@ -110,7 +110,7 @@ kss_valid_percentage(const json_t *v)
 	size_t len;
 
 	if (json_is_number(v)) {
-		n = json_deep_copy(v);
+		n = json_incref((json_t *)v);
 	} else if ((s = kss_json_str(v, &len)) != NULL) {
 		/* A numeric string must be a JSON number exactly (no hex, no
 		 * "inf", no spaces), so that it reads back as written. */
@@ -138,7 +138,7 @@ kss_valid_text(const json_t *v)
 	char buf[40];
 
 	if (plain_string(v))
-		return json_deep_copy(v);
+		return json_incref((json_t *)v);
 	if (json_is_integer(v)) {
 		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));

@@ -31,11 +31,13 @@ const char *kss_json_str(const json_t *v, size_t *len);
 enum kss_err kss_valid_progress(const json_t *body, json_t **rec);
 
 /* Converts a stored or received percentage (JSON number or numeric
- * string) to a finite JSON number; NULL when it is neither. New ref. */
+ * string) to a finite JSON number; NULL when it is neither. New ref, to
+ * v itself when v is one (kss never changes a value in place). */
 json_t *kss_valid_percentage(const json_t *v);
 
-/* A string without NUL as it is, or a number as its shortest decimal
- * text (progress 56 is stored "56"); NULL for anything else. New ref. */
+/* A string without NUL as it is (a new ref to v), or a number as its
+ * shortest decimal text (progress 56 is stored "56"); NULL for anything
+ * else. New ref. */
 json_t *kss_valid_text(const json_t *v);
 
 #endif
