@@ -131,19 +131,6 @@ load_cost(struct kss_config *cfg, const struct kss_params *p,
 	return KSS_OK;
 }
 
-/* /dev/shm/kss-<uid>. The effective uid of a kss process never changes:
- * asked once, not with a system call per request. */
-static const char *
-shm_dir(void)
-{
-	static char dir[40];
-
-	if (dir[0] == '\0')
-		snprintf(dir, sizeof(dir), "/dev/shm/kss-%lu",
-		    (unsigned long)geteuid());
-	return dir;
-}
-
 /* Where CGI processes share verified keys: in RAM, outside KSS_DIR
  * (authcache.h). The runtime folder of a user session or a service
  * (systemd's RuntimeDirectory), else the tmpfs every Linux has. */
@@ -166,8 +153,12 @@ load_cache(struct kss_config *cfg, const struct kss_params *p,
 		n = join(cfg->cache_dir, v, "");
 	} else if ((v = get(p, "XDG_RUNTIME_DIR")) != NULL && *v == '/')
 		n = join(cfg->cache_dir, v, "/kss");
-	else
-		n = join(cfg->cache_dir, shm_dir(), "");
+	else {
+		/* /dev/shm/kss-<uid>, named by kss_server_cache(): only a
+		 * CGI process needs it. */
+		cfg->cache_dir[0] = '\0';
+		n = 0;
+	}
 	if (n < 0) {
 		kss_logf(log, "KSS_CACHE_DIR is too long");
 		return KSS_E_SERVER;

@@ -27,7 +27,7 @@ struct kss_config {
 	bool fsync;			/* KSS_FSYNC (default true) */
 	bool auth_cache;		/* KSS_AUTH_CACHE (default true) */
 	/* KSS_CACHE_DIR: the key cache CGI processes share, default
-	 * $XDG_RUNTIME_DIR/kss, else /dev/shm/kss-<uid> */
+	 * $XDG_RUNTIME_DIR/kss, else (empty here) /dev/shm/kss-<uid> */
 	char cache_dir[KSS_DIR_SIZE];
 };
 

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -123,9 +125,17 @@ kss_server_cache(struct kss_server *s, const struct kss_config *cfg)
 	/* A process per request shares the cache through a folder; it is
 	 * this request's, like the store, and nothing is opened until a
 	 * login asks. */
-	if (!s->keep && s->cache == NULL)
-		s->cache = kss_authcache_shared(cfg->cache_dir, cfg->dir,
-		    &s->relay);
+	if (!s->keep && s->cache == NULL) {
+		char dir[40];
+
+		/* Named here, not per request in the configuration: only a
+		 * CGI process asks. */
+		if (cfg->cache_dir[0] == '\0')
+			snprintf(dir, sizeof(dir), "/dev/shm/kss-%lu",
+			    (unsigned long)geteuid());
+		s->cache = kss_authcache_shared(cfg->cache_dir[0] != '\0' ?
+		    cfg->cache_dir : dir, cfg->dir, &s->relay);
+	}
 	return s->cache;
 }
 
