@@ -202,6 +202,15 @@ cgi_cache(void)
 	ok(strstr(f.lastlog, "in the data folder") != NULL,
 	    "without the cache, logged: %s", f.lastlog);
 	kss_server_free(s);
+
+	/* Without KSS_CACHE_DIR: the runtime folder's kss/. */
+	s = kss_server_new(false);
+	snprintf(cachevar, sizeof(cachevar), "XDG_RUNTIME_DIR=%.80s", shm);
+	is_int(call(s, &f, "e", "GET", "/users/auth", NULL), 200,
+	    "with XDG_RUNTIME_DIR and no KSS_CACHE_DIR, a login");
+	snprintf(dir, sizeof(dir), "%.90s/kss", shm);
+	is_int(files_in(dir), 2, "uses $XDG_RUNTIME_DIR/kss");
+	kss_server_free(s);
 	snprintf(cachevar, sizeof(cachevar), "KSS_CACHE_DIR=%s/c", shm);
 }
 
