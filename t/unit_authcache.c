@@ -287,7 +287,7 @@ race(time_t t)
 {
 	enum { N = 8 };
 	struct kss_authcache *c;
-	char dir[512], name[16], names[N + 2][64];
+	char dir[512], name[32], names[N + 2][64];
 	int go[2], i, status, good = 0, hits = 0;
 	pid_t pid[N];
 
