@@ -19,6 +19,8 @@
 #include "log.h"
 
 #define ENTRIES 64	/* users a process serves at once, with room */
+#define WAYS 4		/* entries a digest may take, compared each time */
+#define SETS (ENTRIES / WAYS)
 
 #define DIGEST_LEN crypto_generichash_BYTES
 #define SECRET_LEN crypto_generichash_KEYBYTES
@@ -110,6 +112,16 @@ digest(const struct kss_authcache *c, const char *user, const char *stored,
 	crypto_generichash_update(&st, (const uint8_t *)key, strlen(key) + 1);
 	crypto_generichash_final(&st, out, DIGEST_LEN);
 	sodium_memzero(&st, sizeof(st));
+}
+
+/* The entries a digest may take. The digest is keyed with the process's
+ * secret: which set a login looks in tells nothing of the user, key or
+ * hash to anyone who cannot compute it, so only that set is compared
+ * (every entry of 64 was 18k instructions, most of a login's). */
+static struct entry *
+set_of(struct kss_authcache *c, const uint8_t d[DIGEST_LEN])
+{
+	return &c->e[(d[0] % SETS) * WAYS];
 }
 
 static bool
@@ -367,10 +379,13 @@ kss_authcache_hit(struct kss_authcache *c, const char *user,
 	if (c->dir != NULL)
 		hit = shared_hit(c, user, d, now);
 	else {
-		/* Every entry is compared in full, whichever matches. */
-		for (i = 0; i < ENTRIES; i++)
-			hit |= sodium_memcmp(d, c->e[i].digest,
-			    sizeof(d)) == 0 && fresh(c->e[i].at, now);
+		const struct entry *set = set_of(c, d);
+
+		/* Every entry of the set is compared in full, whichever
+		 * matches. */
+		for (i = 0; i < WAYS; i++)
+			hit |= sodium_memcmp(d, set[i].digest, sizeof(d)) == 0 &&
+			    fresh(set[i].at, now);
 	}
 	sodium_memzero(d, sizeof(d));
 	return hit;
@@ -381,7 +396,7 @@ kss_authcache_put(struct kss_authcache *c, const char *user,
     const char *stored, const char *key, time_t now)
 {
 	uint8_t d[DIGEST_LEN];
-	struct entry *victim;
+	struct entry *set, *victim;
 	size_t i;
 
 	if (c == NULL || (c->dir != NULL && !ready(c)))
@@ -392,15 +407,17 @@ kss_authcache_put(struct kss_authcache *c, const char *user,
 		sodium_memzero(d, sizeof(d));
 		return;
 	}
-	/* A stale entry, else the oldest, makes room. */
-	victim = &c->e[0];
-	for (i = 0; i < ENTRIES; i++) {
-		if (!fresh(c->e[i].at, now)) {
-			victim = &c->e[i];
+	/* In the digest's set, a stale entry, else the oldest, makes
+	 * room. */
+	set = set_of(c, d);
+	victim = &set[0];
+	for (i = 0; i < WAYS; i++) {
+		if (!fresh(set[i].at, now)) {
+			victim = &set[i];
 			break;
 		}
-		if (c->e[i].at < victim->at)
-			victim = &c->e[i];
+		if (set[i].at < victim->at)
+			victim = &set[i];
 	}
 	memcpy(victim->digest, d, sizeof(d));
 	sodium_memzero(d, sizeof(d));
