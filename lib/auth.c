@@ -159,8 +159,12 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 	    strlen(key) > KSS_KEY_MAX || !kss_valid_name(user, strlen(user)))
 		return KSS_E_UNAUTHORIZED;
 	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK) {
-		if (e == KSS_E_NO_ACCOUNT)
+		/* The cache is asked as for a real account (it misses), so
+		 * that its work, too, is the same for a name without one. */
+		if (e == KSS_E_NO_ACCOUNT) {
+			(void)kss_authcache_hit(cache, user, "", key, now);
 			spend_kdf(key, cost);
+		}
 		return e;
 	}
 	/* The secret is read afresh every time: a changed credential has a

@@ -18,8 +18,8 @@
 #include "authcache.h"
 #include "log.h"
 
-#define ENTRIES 64	/* users a process serves at once, with room */
-#define WAYS 4		/* entries a digest may take, compared each time */
+#define ENTRIES 128	/* users a process serves at once, with room */
+#define WAYS 8		/* entries a digest may take, compared each time */
 #define SETS (ENTRIES / WAYS)
 
 #define DIGEST_LEN crypto_generichash_BYTES
@@ -117,7 +117,9 @@ digest(const struct kss_authcache *c, const char *user, const char *stored,
 /* The entries a digest may take. The digest is keyed with the process's
  * secret: which set a login looks in tells nothing of the user, key or
  * hash to anyone who cannot compute it, so only that set is compared
- * (every entry of 64 was 18k instructions, most of a login's). */
+ * (every entry of 64 was 18k instructions, most of a login's). Eight ways
+ * of sixteen sets: a set fills up only when more than eight of the users
+ * active within the TTL meet in it. */
 static struct entry *
 set_of(struct kss_authcache *c, const uint8_t d[DIGEST_LEN])
 {
@@ -134,6 +136,15 @@ fresh(time_t at, time_t now)
 
 static bool within(int fd, const char *data_dir);
 
+/* Whether data_dir is on the file system of st. */
+static bool
+same_fs(const struct stat *st, const char *data_dir)
+{
+	struct stat data;
+
+	return stat(data_dir, &data) == 0 && data.st_dev == st->st_dev;
+}
+
 /* Why the folder open as fd will not do, or NULL when it will. */
 static const char *
 unfit(int fd, const char *data_dir)
@@ -148,6 +159,9 @@ unfit(int fd, const char *data_dir)
 		return "others may use it (it must be mode 0700)";
 	if (within(fd, data_dir))
 		return "it is in the data folder (KSS_DIR)";
+	if (same_fs(&st, data_dir))
+		return "it is on the data folder's file system (KSS_DIR): a "
+		    "bind mount could put it inside";
 #ifdef __linux__
 	{
 		struct statfs fs;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "authcache.h"
@@ -104,6 +105,11 @@ shared(const char *root)
 	}
 	snprintf(cache, sizeof(cache), "%s/c", dir);
 	c = kss_authcache_shared(cache, root, &lg);
+	is_int(login_with(c, "nobody", "right"), KSS_E_NO_ACCOUNT,
+	    "an unknown name");
+	snprintf(cmd, sizeof(cmd), "%s/secret", cache);
+	ok(access(cmd, F_OK) == 0,
+	    "asks the cache as a real account's login does (same work)");
 	is_int(login_with(c, "ann", "right"), KSS_OK, "a first CGI login");
 	is_int(runs, 1, "runs the KDF");
 	kss_authcache_free(c);

@@ -274,6 +274,11 @@ unfit_folders(void)
 		refused(at(shm, "data/sub"), at(shm, "data/"),
 		    "in the data folder", "the same, data folder named with /");
 	}
+	if (mkdir(at(shm, "beside"), 0700) == 0)
+		refused(at(shm, "beside"), at(shm, "data"),
+		    "data folder's file system",
+		    "a folder beside the data folder, on its file system (a "
+		    "bind mount could put it inside)");
 	if (on_tmpfs(disk))
 		skip("a folder on disk", "/var/tmp is a tmpfs here");
 	else if (mkdir(at(disk, "cache"), 0700) == 0)

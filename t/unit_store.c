@@ -649,6 +649,21 @@ doc_locks(const char *root)
 	is_int(ends(c), KSS_OK, "doc locks: and the change");
 	ok(exists(dir, "ann/a.json") && exists(dir, "ann/b.json"),
 	    "doc locks: both records on disk");
+	/* A document's byte is taken exclusively: held shared (as no push
+	 * holds it), it still stops a push of that document. */
+	if ((fd = open(p, O_RDWR)) < 0 || set_range(fd, F_RDLCK, 0, 1) < 0 ||
+	    slot < 1 || set_range(fd, F_RDLCK, (off_t)slot, 1) < 0) {
+		ok(0, "doc locks: the test holds a's byte shared");
+	} else {
+		a = writer(&st, "a");
+		ok(comes_to_wait(a),
+		    "doc locks: a push waits for its document's byte held shared");
+		close(fd);
+		fd = -1;
+		is_int(ends(a), KSS_OK, "doc locks: and then lands");
+	}
+	if (fd >= 0)
+		close(fd);
 	kss_store_close(&st);
 
 	/* Casefold: a push may move another document's legacy file. */
