@@ -37,6 +37,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#ifdef HAVE_LINUX_OPENAT2_H
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#endif
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +86,7 @@ struct fstore {
 	int layout_err;		/* why it is LAYOUT_UNKNOWN, or 0 */
 	const struct kss_log *log;
 	bool nosync;		/* KSS_FSYNC=false: writes do not wait */
+	bool no_openat2;	/* the kernel has no openat2() */
 	struct seen seen[SEEN_MAX];
 	size_t seen_next;	/* the entry a new user takes */
 };
@@ -137,20 +142,15 @@ open_dir_at(int at, const char *name)
  * a malloc'd buffer. -1 with errno on failure: ENOENT when missing, EFBIG
  * when too large, EINVAL when not a regular file, else the I/O error. */
 static int
-read_file(int dir, const char *name, char **buf, size_t *len)
+read_fd(int fd, char **buf, size_t *len)
 {
 	struct stat st;
 	size_t n = 0, size;
 	ssize_t r;
 	char *b = NULL;
-	int fd, saved;
+	int saved;
 
 	*buf = NULL;
-	/* O_NONBLOCK: a FIFO planted under a record's name must not hang
-	 * the open; it changes nothing for a regular file. */
-	if ((fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) < 0)
-		return -1;
 	if (fstat(fd, &st) < 0)
 		goto err;
 	if (!S_ISREG(st.st_mode)) {
@@ -194,6 +194,61 @@ err:
 	free(b);
 	close(fd);
 	errno = saved;
+	return -1;
+}
+
+/* read_fd() of the file name in dir. */
+static int
+read_file(int dir, const char *name, char **buf, size_t *len)
+{
+	int fd;
+
+	*buf = NULL;
+	/* O_NONBLOCK: a FIFO planted under a record's name must not hang
+	 * the open; it changes nothing for a regular file. */
+	if ((fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	return read_fd(fd, buf, len);
+}
+
+/* Opens the file file of the user folder dir (both encoded names) with
+ * one system call where the kernel has openat2() (Linux 5.6): beneath
+ * the root, no symbolic link anywhere on the way, as open_dir_at() then
+ * openat(O_NOFOLLOW) would; a pull or a login so spares opening and
+ * closing the folder. -1 with errno when it fails (ENOSYS without
+ * openat2()); the caller then takes the long way, which says why. */
+static int
+open_beneath(struct fstore *fs, const char *dir, const char *file)
+{
+#ifdef HAVE_LINUX_OPENAT2_H
+	struct open_how how = {
+		.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+		    RESOLVE_NO_MAGICLINKS,
+	};
+	char path[2 * KSS_FSNAME_SIZE];
+	size_t m = strlen(dir), n = strlen(file);
+	long fd;
+
+	if (!fs->no_openat2 && m + n + 2 <= sizeof(path)) {
+		memcpy(path, dir, m);
+		path[m] = '/';
+		memcpy(path + m + 1, file, n + 1);
+		if ((fd = syscall(SYS_openat2, fs->root, path, &how,
+		    sizeof(how))) >= 0)
+			return (int)fd;
+		/* An older kernel, or a sandbox that forbids it. */
+		if (errno == ENOSYS || errno == EPERM)
+			fs->no_openat2 = true;
+		return -1;
+	}
+#else
+	(void)fs;
+	(void)dir;
+	(void)file;
+#endif
+	errno = ENOSYS;
 	return -1;
 }
 
@@ -569,13 +624,13 @@ seen_put(struct fstore *fs, const char *user, char *text, size_t len,
 
 /* Reads the secret of user from its directory dir (named name). An
  * auth.json that names another user is no account of this one. */
+static enum kss_err secret_from(struct fstore *fs, char *buf, size_t len,
+    const char *name, const char *user, struct kss_secret *s);
+
 static enum kss_err
 read_secret(struct fstore *fs, int dir, const char *name, const char *user,
     struct kss_secret *s)
 {
-	const struct seen *k;
-	enum kss_err e;
-	json_t *auth;
 	size_t len;
 	char *buf;
 
@@ -583,6 +638,20 @@ read_secret(struct fstore *fs, int dir, const char *name, const char *user,
 	if (read_file(dir, AUTH_FILE, &buf, &len) < 0)
 		return errno == ENOENT ? KSS_E_NO_ACCOUNT :
 		    fail(fs, "cannot read the auth.json of", name);
+	return secret_from(fs, buf, len, name, user, s);
+}
+
+/* The secret of user in the bytes buf[0..len) of its auth.json (taken:
+ * kept or freed here); name is its folder's, for the log. */
+static enum kss_err
+secret_from(struct fstore *fs, char *buf, size_t len, const char *name,
+    const char *user, struct kss_secret *s)
+{
+	const struct seen *k;
+	enum kss_err e;
+	json_t *auth;
+
+	s->value = NULL;
 	if ((k = seen_find(fs, user, buf, len)) != NULL) {
 		free(buf);
 		if ((s->value = strdup(k->hash)) == NULL)
@@ -731,6 +800,17 @@ f_secret_get(void *h, const char *user, struct kss_secret *s)
 	int fd;
 
 	s->value = NULL;
+	/* The folder of user's own name (open_user()'s first try), in one
+	 * open; anything else the long way. */
+	encode(fs, user, KSS_FSNAME_USER, name);
+	if ((fd = open_beneath(fs, name, AUTH_FILE)) >= 0) {
+		size_t len;
+		char *buf;
+
+		if (read_fd(fd, &buf, &len) < 0)
+			return fail(fs, "cannot read the auth.json of", name);
+		return secret_from(fs, buf, len, name, user, s);
+	}
 	if ((e = open_user(fs, user, name, &fd)) != KSS_OK)
 		return e;
 	e = read_secret(fs, fd, name, user, s);
@@ -789,6 +869,27 @@ f_user_delete(void *h, const char *user, const struct kss_secret *who)
 	return KSS_OK;
 }
 
+/* Takes v, read from doc's file, as doc's record: 0 and *rec = v, or -1
+ * with errno EINVAL (no object) or EEXIST (another document's). */
+static int
+doc_check(json_t *v, const char *doc, json_t **rec)
+{
+	if (!json_is_object(v)) {
+		json_decref(v);
+		errno = EINVAL;
+		return -1;
+	}
+	if (!names(v, "document", doc, false)) {
+		/* Another document's record under doc's name (a digest
+		 * name's collision): not doc's, and not to be overwritten. */
+		json_decref(v);
+		errno = EEXIST;
+		return -1;
+	}
+	*rec = v;
+	return 0;
+}
+
 /* Reads doc's record from user directory dir into *rec (NULL when there
  * is none), leaving the file's name in name. Returns 0, or -1 with errno:
  * EINVAL for a record that does not parse, EEXIST for one that names
@@ -821,19 +922,44 @@ read_doc(struct fstore *fs, int dir, const char *doc,
 	}
 	if (v == NULL)
 		return errno == ENOENT ? 0 : -1;
-	if (!json_is_object(v)) {
-		json_decref(v);
-		errno = EINVAL;
+	return doc_check(v, doc, rec);
+}
+
+/* A pull the short way: in a plain folder a user's own name is its
+ * folder's (no legacy names, no owner check but for digest names), so the
+ * record is opened in one go. 0 (with *rec, or NULL when there is none),
+ * 1 after a failure it has logged, or -1 when the long way must tell. */
+static int
+pull_plain(struct fstore *fs, const char *user, const char *doc,
+    json_t **rec)
+{
+	char uname[KSS_FSNAME_SIZE], dname[KSS_FSNAME_SIZE];
+	size_t len;
+	char *buf;
+	json_t *v;
+	int fd;
+
+	if (fs->layout != LAYOUT_PLAIN)
 		return -1;
-	}
-	if (!names(v, "document", doc, false)) {
-		/* Another document's record under doc's name (a digest
-		 * name's collision): not doc's, and not to be overwritten. */
-		json_decref(v);
-		errno = EEXIST;
+	encode(fs, user, KSS_FSNAME_USER, uname);
+	if (uname[0] == '=')
 		return -1;
+	encode(fs, doc, KSS_FSNAME_DOC, dname);
+	if ((fd = open_beneath(fs, uname, dname)) < 0)
+		/* No folder or no record: no record, as the long way says. */
+		return errno == ENOENT ? 0 : -1;
+	if (read_fd(fd, &buf, &len) < 0) {
+		fail(fs, "cannot read", dname);
+		return 1;
 	}
-	*rec = v;
+	v = parse_json(buf, len);
+	free(buf);
+	if (v == NULL || doc_check(v, doc, rec) < 0) {
+		if (v == NULL || errno != EEXIST) {
+			fail(fs, "cannot read", dname);
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -846,6 +972,8 @@ f_doc_get(void *h, const char *user, const char *doc, json_t **rec)
 	int fd, rc;
 
 	*rec = NULL;
+	if ((rc = pull_plain(fs, user, doc, rec)) >= 0)
+		return rc == 0 ? KSS_OK : KSS_E_SERVER;
 	if ((e = open_user(fs, user, uname, &fd)) != KSS_OK)
 		return e == KSS_E_NO_ACCOUNT ? KSS_OK : e;
 	/* A folder found by another name's encoding (a legacy "Bob" where

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -40,6 +41,8 @@ static int fold;	/* names meet regardless of letter case */
 static int trickle;	/* read() gives one byte at a time */
 static const char *grows;	/* fstat() of this file says a byte less */
 static int fsyncs;	/* fsync() calls */
+static int no_openat2;	/* openat2() answers ENOSYS, as before Linux 5.6 */
+static int openat2s;	/* openat2() calls */
 static int nfs;		/* flock() needs a writable fd, as on Linux NFS */
 
 static void
@@ -236,6 +239,33 @@ fstat(int fd, struct stat *st)
 	    S_ISREG(st->st_mode) && st->st_size > 0 && on_file(fd, grows))
 		st->st_size--;
 	return rc;
+}
+
+/* The store calls openat2() through syscall(); the others pass. Six
+ * arguments are taken whatever the call, as glibc's own syscall() does. */
+long
+syscall(long n, ...)
+{
+	long a[6];
+	va_list ap;
+	int i;
+
+	REAL(syscall);
+	va_start(ap, n);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+#ifdef SYS_openat2
+	if (n == SYS_openat2) {
+		openat2s++;
+		if (no_openat2 || fold) {
+			/* (Folding is emulated on openat() only.) */
+			errno = no_openat2 ? ENOSYS : EXDEV;
+			return -1;
+		}
+	}
+#endif
+	return real_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 int
@@ -805,6 +835,54 @@ fsync_config(struct kss_store *st)
 	ok(fsyncs >= 2, "syncs (%d)", fsyncs);
 }
 
+/* A login and a pull open their file with one openat2(); without it
+ * (Linux before 5.6, a sandbox) they take the long way, with the same
+ * answers, and the store stops asking. */
+static void
+openat2_or_not(const char *root)
+{
+	static const struct kss_secret who = {"$y$h", true};
+	struct kss_secret s = {NULL, false};
+	struct kss_store st;
+	char dir[600];
+	json_t *r, *got = NULL;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		snprintf(dir, sizeof(dir), "%s/openat2-%d", root, pass);
+		if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
+		    st.ops->user_create(st.h, "ann", "$y$h") != KSS_OK) {
+			ok(0, "a store for openat2");
+			return;
+		}
+		r = rec("d", "page");
+		st.ops->doc_put(st.h, "ann", &who, "d", r);
+		json_decref(r);
+		no_openat2 = pass == 1;
+		openat2s = 0;
+		is_int(st.ops->secret_get(st.h, "ann", &s), KSS_OK,
+		    "%s: a login", pass ? "without openat2()" : "with it");
+		is_str(s.value, "$y$h", "reads the secret");
+		kss_secret_free(&s);
+		is_int(st.ops->doc_get(st.h, "ann", "d", &got), KSS_OK, "a pull");
+		is_str(json_string_value(json_object_get(got, "progress")),
+		    "page", "reads the record");
+		json_decref(got);
+		got = NULL;
+		is_int(st.ops->doc_get(st.h, "ann", "none", &got), KSS_OK,
+		    "a pull of no record");
+		ok(got == NULL, "finds none");
+		is_int(st.ops->secret_get(st.h, "nobody", &s), KSS_E_NO_ACCOUNT,
+		    "an unknown name has no account");
+		if (pass == 0)
+			is_int(openat2s, 4, "each opened its file with openat2()");
+		else
+			is_int(openat2s, 1, "openat2() asked once, then no more");
+		no_openat2 = 0;
+		kss_store_close(&st);
+	}
+}
+
 int
 main(void)
 {
@@ -825,6 +903,7 @@ main(void)
 		fsync_config(&st);
 		kss_store_close(&st);
 	}
+	openat2_or_not(root);
 	caseless(root);
 	copied(root);
 	garbled_layout(root);

@@ -296,6 +296,32 @@ file_only(const char *root)
 		skip("nor written through", "symlink failed");
 	}
 
+	/* Nor a link that stays inside the data folder: to another user's
+	 * record of the same document, or to another user's folder. */
+	st.ops->user_create(st.h, "ann", "$y$h");
+	put_file(dir, "ann/shared.json", "{\"document\": \"shared\", "
+	    "\"progress\": \"ann's\"}");
+	ok(exists(dir, "ann/shared.json"), "ann has a record \"shared\"");
+	snprintf(path, sizeof(path), "%s/bob/shared.json", dir);
+	if (symlink("../ann/shared.json", path) == 0) {
+		got = NULL;
+		ok(st.ops->doc_get(st.h, "bob", "shared", &got) != KSS_OK ||
+		    got == NULL, "a record linked to another user's is not read");
+		json_decref(got);
+	} else
+		skip("a record linked to another user's", "symlink failed");
+	snprintf(path, sizeof(path), "%s/bobby", dir);
+	if (symlink("bob", path) == 0) {
+		got = NULL;
+		ok(st.ops->secret_get(st.h, "bobby", &s) != KSS_OK,
+		    "a user folder linked to another's gives no secret");
+		kss_secret_free(&s);
+		ok(st.ops->doc_get(st.h, "bobby", "link", &got) != KSS_OK ||
+		    got == NULL, "nor records");
+		json_decref(got);
+	} else
+		skip("a user folder linked to another's", "symlink failed");
+
 	/* The original kss's files, as it wrote them. */
 	snprintf(path, sizeof(path), "%s/carol", dir);
 	mkdir(path, 0700);
