@@ -41,6 +41,11 @@
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #endif
+/* openat2() needs the kernel's struct open_how and libc's number for it
+ * (glibc 2.32 and later). */
+#if defined(HAVE_LINUX_OPENAT2_H) && defined(SYS_openat2)
+#define HAVE_OPENAT2 1
+#endif
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,9 +143,9 @@ open_dir_at(int at, const char *name)
 	return openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Reads all of the regular file name in dir (at most FILE_MAX bytes) into
- * a malloc'd buffer. -1 with errno on failure: ENOENT when missing, EFBIG
- * when too large, EINVAL when not a regular file, else the I/O error. */
+/* Reads all of the regular file open as fd (at most FILE_MAX bytes) into
+ * a malloc'd buffer, and closes fd. -1 with errno on failure: EFBIG when
+ * too large, EINVAL when not a regular file, else the I/O error. */
 static int
 read_fd(int fd, char **buf, size_t *len)
 {
@@ -197,7 +202,7 @@ err:
 	return -1;
 }
 
-/* read_fd() of the file name in dir. */
+/* read_fd() of the file name in dir; ENOENT when it is missing. */
 static int
 read_file(int dir, const char *name, char **buf, size_t *len)
 {
@@ -217,11 +222,14 @@ read_file(int dir, const char *name, char **buf, size_t *len)
  * the root, no symbolic link anywhere on the way, as open_dir_at() then
  * openat(O_NOFOLLOW) would; a pull or a login so spares opening and
  * closing the folder. -1 with errno when it fails (ENOSYS without
- * openat2()); the caller then takes the long way, which says why. */
+ * openat2()); the caller then takes the long way, which says why. One
+ * difference: a user folder kss may search but not list (mode 0100) is
+ * read through here, where the long way refuses to open it; writes
+ * there still fail. */
 static int
 open_beneath(struct fstore *fs, const char *dir, const char *file)
 {
-#ifdef HAVE_LINUX_OPENAT2_H
+#ifdef HAVE_OPENAT2
 	struct open_how how = {
 		.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
@@ -622,11 +630,11 @@ seen_put(struct fstore *fs, const char *user, char *text, size_t len,
 	*k = n;
 }
 
-/* Reads the secret of user from its directory dir (named name). An
- * auth.json that names another user is no account of this one. */
 static enum kss_err secret_from(struct fstore *fs, char *buf, size_t len,
     const char *name, const char *user, struct kss_secret *s);
 
+/* Reads the secret of user from its directory dir (named name). An
+ * auth.json that names another user is no account of this one. */
 static enum kss_err
 read_secret(struct fstore *fs, int dir, const char *name, const char *user,
     struct kss_secret *s)
@@ -954,6 +962,8 @@ pull_plain(struct fstore *fs, const char *user, const char *doc,
 	}
 	v = parse_json(buf, len);
 	free(buf);
+	if (v == NULL)
+		errno = EINVAL;
 	if (v == NULL || doc_check(v, doc, rec) < 0) {
 		if (v == NULL || errno != EEXIST) {
 			fail(fs, "cannot read", dname);

@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#ifdef HAVE_LINUX_OPENAT2_H
+#include <linux/openat2.h>
+#endif
 
 #include "auth.h"
 #include "fakeio.h"
@@ -255,7 +258,7 @@ syscall(long n, ...)
 	for (i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
-#ifdef SYS_openat2
+#if defined(HAVE_LINUX_OPENAT2_H) && defined(SYS_openat2)
 	if (n == SYS_openat2) {
 		openat2s++;
 		if (no_openat2 || fold) {
@@ -835,6 +838,24 @@ fsync_config(struct kss_store *st)
 	ok(fsyncs >= 2, "syncs (%d)", fsyncs);
 }
 
+/* Whether the store was built with openat2() and this kernel has it (not
+ * under valgrind, an old kernel or a seccomp policy that refuses it). */
+static bool
+have_openat2(void)
+{
+#if defined(HAVE_LINUX_OPENAT2_H) && defined(SYS_openat2)
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
+	long fd = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+
+	if (fd < 0)
+		return false;
+	close((int)fd);
+	return true;
+#else
+	return false;
+#endif
+}
+
 /* A login and a pull open their file with one openat2(); without it
  * (Linux before 5.6, a sandbox) they take the long way, with the same
  * answers, and the store stops asking. */
@@ -846,6 +867,7 @@ openat2_or_not(const char *root)
 	struct kss_store st;
 	char dir[600];
 	json_t *r, *got = NULL;
+	bool avail = have_openat2();
 	int pass;
 
 	for (pass = 0; pass < 2; pass++) {
@@ -874,7 +896,10 @@ openat2_or_not(const char *root)
 		ok(got == NULL, "finds none");
 		is_int(st.ops->secret_get(st.h, "nobody", &s), KSS_E_NO_ACCOUNT,
 		    "an unknown name has no account");
-		if (pass == 0)
+		if (!avail) {
+			skip("the count of openat2() calls",
+			    "no openat2() here (kernel, sandbox or build)");
+		} else if (pass == 0)
 			is_int(openat2s, 4, "each opened its file with openat2()");
 		else
 			is_int(openat2s, 1, "openat2() asked once, then no more");

@@ -316,8 +316,9 @@ file_only(const char *root)
 		ok(st.ops->secret_get(st.h, "bobby", &s) != KSS_OK,
 		    "a user folder linked to another's gives no secret");
 		kss_secret_free(&s);
-		ok(st.ops->doc_get(st.h, "bobby", "link", &got) != KSS_OK ||
-		    got == NULL, "nor records");
+		ok(st.ops->doc_get(st.h, "bobby",
+		    "0b229176d4e8db7f6d2b5a4952368d7a", &got) != KSS_OK ||
+		    got == NULL, "nor its records");
 		json_decref(got);
 	} else
 		skip("a user folder linked to another's", "symlink failed");
