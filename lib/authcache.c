@@ -134,64 +134,19 @@ fresh(time_t at, time_t now)
 
 /* --- shared through a folder ------------------------------------------ */
 
-static bool within(int fd, const char *data_dir);
-
-/* Whether data_dir is on the file system of st. */
+/* Whether the folder open as fd (whose stat is at) is the folder data or
+ * inside it: a cache in the data folder would be copied with it. */
 static bool
-same_fs(const struct stat *st, const char *data_dir)
+within(int fd, struct stat at, const struct stat *data)
 {
-	struct stat data;
-
-	return stat(data_dir, &data) == 0 && data.st_dev == st->st_dev;
-}
-
-/* Why the folder open as fd will not do, or NULL when it will. */
-static const char *
-unfit(int fd, const char *data_dir)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return strerror(errno);
-	if (st.st_uid != geteuid())
-		return "it belongs to another user";
-	if ((st.st_mode & 077) != 0)
-		return "others may use it (it must be mode 0700)";
-	if (within(fd, data_dir))
-		return "it is in the data folder (KSS_DIR)";
-	if (same_fs(&st, data_dir))
-		return "it is on the data folder's file system (KSS_DIR): a "
-		    "bind mount could put it inside";
-#ifdef __linux__
-	{
-		struct statfs fs;
-
-		if (fstatfs(fd, &fs) < 0)
-			return strerror(errno);
-		/* On a disk, the secret and entries would outlive a reboot
-		 * and go into backups beside KSS_DIR. */
-		if (fs.f_type != TMPFS_MAGIC && fs.f_type != RAMFS_MAGIC)
-			return "it is not in RAM (tmpfs or ramfs)";
-	}
-#endif
-	return NULL;
-}
-
-/* Whether the folder open as fd is data_dir or inside it: a cache in the
- * data folder would be copied with it. */
-static bool
-within(int fd, const char *data_dir)
-{
-	struct stat data, at, up;
+	struct stat up;
 	int cur = fd, next, depth;
 	bool in = false;
 
-	if (stat(data_dir, &data) < 0 || fstat(fd, &at) < 0)
-		return false;	/* the store said why, or will */
 	/* Walked up even across devices: a tmpfs may be mounted inside
 	 * the data folder. */
 	for (depth = 0; depth < DEPTH_MAX; depth++) {
-		if (at.st_dev == data.st_dev && at.st_ino == data.st_ino) {
+		if (at.st_dev == data->st_dev && at.st_ino == data->st_ino) {
 			in = true;
 			break;
 		}
@@ -209,6 +164,41 @@ within(int fd, const char *data_dir)
 	if (cur != fd)
 		close(cur);
 	return in;
+}
+
+/* Why the folder open as fd will not do, or NULL when it will. */
+static const char *
+unfit(int fd, const char *data_dir)
+{
+	struct stat st, data;
+
+	if (fstat(fd, &st) < 0)
+		return strerror(errno);
+	if (st.st_uid != geteuid())
+		return "it belongs to another user";
+	if ((st.st_mode & 077) != 0)
+		return "others may use it (it must be mode 0700)";
+	/* (A data folder that cannot be seen: the store said why.) */
+	if (stat(data_dir, &data) == 0) {
+		if (within(fd, st, &data))
+			return "it is in the data folder (KSS_DIR)";
+		if (st.st_dev == data.st_dev)
+			return "it is on the data folder's file system "
+			    "(KSS_DIR): a bind mount could put it inside";
+	}
+#ifdef __linux__
+	{
+		struct statfs fs;
+
+		if (fstatfs(fd, &fs) < 0)
+			return strerror(errno);
+		/* On a disk, the secret and entries would outlive a reboot
+		 * and go into backups beside KSS_DIR. */
+		if (fs.f_type != TMPFS_MAGIC && fs.f_type != RAMFS_MAGIC)
+			return "it is not in RAM (tmpfs or ramfs)";
+	}
+#endif
+	return NULL;
 }
 
 static int
