@@ -52,14 +52,7 @@ crypt_rn(const char *phrase, const char *set, void *data, int size)
 	return real(phrase, set, data, size);
 }
 
-static void
-nolog(void *ctx, const char *line)
-{
-	(void)ctx;
-	(void)line;
-}
-
-static const struct kss_log lg = {nolog, NULL};
+static const struct kss_log lg = {keep_log, NULL};
 
 /* Runs and cost of one kss_auth_user(). */
 static enum kss_err

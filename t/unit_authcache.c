@@ -13,18 +13,6 @@
 #include "tap.h"
 #include "util.h"
 
-/* Log lines: how many, and the last. */
-static int lines;
-static char last[512];
-
-static void
-keep_log(void *ctx, const char *line)
-{
-	(void)ctx;
-	lines++;
-	snprintf(last, sizeof(last), "%s", line);
-}
-
 static const struct kss_log lg = {keep_log, NULL};
 
 /* What an entry would hold if the digest were not keyed, or keyed with
@@ -160,7 +148,7 @@ shared(time_t t)
 	int n, i, fd;
 
 	snprintf(dir, sizeof(dir), "%s", at(shm, "cache"));
-	lines = 0;
+	logged_lines = 0;
 	a = kss_authcache_shared(dir, disk, &lg);
 	b = kss_authcache_shared(dir, disk, &lg);
 	if (!ok(a != NULL && b != NULL, "two shared handles (two processes)"))
@@ -224,7 +212,7 @@ shared(time_t t)
 	kss_authcache_put(a, user, h, key, t);
 	ok(kss_authcache_hit(a, user, h, key, t + 1),
 	    "and the next login replaces it");
-	is_int(lines, 0, "no log line while the folder is fine");
+	is_int(logged_lines, 0, "no log line while the folder is fine");
 	kss_authcache_free(a);
 	kss_authcache_free(b);
 }
@@ -238,8 +226,8 @@ refused(const char *dir, const char *data, const char *why, const char *what)
 	char names[4][64];
 	int before = list(dir, names, 4);
 
-	lines = 0;
-	last[0] = '\0';
+	logged_lines = 0;
+	logged[0] = '\0';
 	if (c == NULL) {
 		ok(0, "a handle for %s", what);
 		return;
@@ -247,8 +235,8 @@ refused(const char *dir, const char *data, const char *why, const char *what)
 	kss_authcache_put(c, "u", "$y$h", "k", 1000);
 	ok(!kss_authcache_hit(c, "u", "$y$h", "k", 1001) &&
 	    list(dir, names, 4) == before, "%s: misses, writes nothing", what);
-	ok(lines == 1 && strstr(last, why) != NULL && strstr(last, dir) != NULL,
-	    "and says why, once (%d: %s)", lines, last);
+	ok(logged_lines == 1 && strstr(logged, why) != NULL &&
+	    strstr(logged, dir) != NULL, "and says why, once (%d: %s)", logged_lines, logged);
 	kss_authcache_free(c);
 }
 
@@ -331,10 +319,10 @@ race(time_t t)
 			close(go[1]);
 			(void)read(go[0], &x, 1);	/* until the parent closes */
 			snprintf(name, sizeof(name), "racer%d", i);
-			lines = 0;
+			logged_lines = 0;
 			c = kss_authcache_shared(dir, disk, &lg);
 			kss_authcache_put(c, name, "$y$h", "k", t);
-			_exit(c != NULL && lines == 0 &&
+			_exit(c != NULL && logged_lines == 0 &&
 			    kss_authcache_hit(c, name, "$y$h", "k", t) ? 0 : 1);
 		}
 	}

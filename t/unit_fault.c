@@ -297,16 +297,7 @@ flock(int fd, int op)
 	return real_flock(fd, op);
 }
 
-static char logged[512];
-
-static void
-logw(void *ctx, const char *line)
-{
-	(void)ctx;
-	snprintf(logged, sizeof(logged), "%s", line);
-}
-
-static const struct kss_log lg = {logw, NULL};
+static const struct kss_log lg = {keep_log, NULL};
 
 /* Entries of dir/sub whose names start with prefix. */
 static int

@@ -18,16 +18,7 @@
 #include "tap.h"
 #include "util.h"
 
-static char logged[512];
-
-static void
-logw(void *ctx, const char *line)
-{
-	(void)ctx;
-	snprintf(logged, sizeof(logged), "%s", line);
-}
-
-static const struct kss_log lg = {logw, NULL};
+static const struct kss_log lg = {keep_log, NULL};
 
 static json_t *
 rec(const char *doc, const char *progress, const char *device_id)

@@ -21,6 +21,18 @@ count_fds(void)
 	return n - 1;	/* less opendir's own */
 }
 
+/* A kss_log for tests: the last line written, and how many. */
+static char logged[512] __attribute__((unused));
+static int logged_lines __attribute__((unused));
+
+static inline void
+keep_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	logged_lines++;
+	snprintf(logged, sizeof(logged), "%s", line);
+}
+
 /* Writes text as the whole of the file path (a test's fixture). */
 static inline void
 put_text(const char *path, const char *text)
