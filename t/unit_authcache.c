@@ -236,7 +236,8 @@ refused(const char *dir, const char *data, const char *why, const char *what)
 	ok(!kss_authcache_hit(c, "u", "$y$h", "k", 1001) &&
 	    list(dir, names, 4) == before, "%s: misses, writes nothing", what);
 	ok(logged_lines == 1 && strstr(logged, why) != NULL &&
-	    strstr(logged, dir) != NULL, "and says why, once (%d: %s)", logged_lines, logged);
+	    strstr(logged, dir) != NULL, "and says why, once (%d: %s)",
+	    logged_lines, logged);
 	kss_authcache_free(c);
 }
 

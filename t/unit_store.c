@@ -467,68 +467,6 @@ waits_for_lock(pid_t pid)
 	return found;
 }
 
-/* A push that waits for the user's lock while the account is deleted and
- * registered anew, with the very same secret: once it has the lock, the
- * folder it locked is no longer the user's, and it must not write. */
-static void
-deleted_while_waiting(const char *root)
-{
-	struct kss_secret who = {"$y$same", true};
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	char dir[600], p[700], q[700];
-	struct kss_store st;
-	int fd, status = -1, i, w = 0;
-	json_t *got = NULL;
-	pid_t pid;
-
-	snprintf(dir, sizeof(dir), "%s/lockrace", root);
-	if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
-	    st.ops->user_create(st.h, "ann", "$y$same") != KSS_OK) {
-		ok(0, "lock race: a store and a user");
-		return;
-	}
-	snprintf(p, sizeof(p), "%s/ann/.lock", dir);
-	if ((fd = open(p, O_RDWR | O_CREAT, 0600)) < 0 ||
-	    fcntl(fd, F_SETLK, &fl) < 0) {
-		ok(0, "lock race: the test takes ann's lock");
-		return;
-	}
-	fflush(stdout);
-	if ((pid = fork()) == 0) {
-		json_t *r = rec("d", "lost", NULL);
-		enum kss_err e = st.ops->doc_put(st.h, "ann", &who, "d", r);
-
-		json_decref(r);
-		kss_store_close(&st);
-		_exit(e);
-	}
-	/* Bounded: the child blocks on the lock within moments. */
-	for (i = 0; pid > 0 && i < 1000 && (w = waits_for_lock(pid)) == 0; i++)
-		usleep(10000);
-	if (w < 0)
-		skip("lock race: the push waits for the lock",
-		    "/proc/locks cannot be read");
-	if (w < 0 || !ok(w == 1, "lock race: the push waits for the lock")) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		close(fd);
-		return;
-	}
-	snprintf(q, sizeof(q), "%s/.del-test", dir);
-	snprintf(p, sizeof(p), "%s/ann", dir);
-	ok(rename(p, q) == 0 && st.ops->user_create(st.h, "ann", "$y$same") ==
-	    KSS_OK, "lock race: ann deleted and registered again meanwhile");
-	close(fd);
-	waitpid(pid, &status, 0);
-	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, KSS_E_NO_ACCOUNT,
-	    "lock race: the push, once it has the lock, finds no account");
-	st.ops->doc_get(st.h, "ann", "d", &got);
-	ok(got == NULL, "lock race: the new account holds no record");
-	json_decref(got);
-	ok(!exists(dir, ".del-test/d.json"), "lock race: nor does the old folder");
-	kss_store_close(&st);
-}
-
 /* The range pid waits to lock ("-> POSIX ... start end" in /proc/locks):
  * its start, or -1. */
 static long long
@@ -557,15 +495,16 @@ wait_start(pid_t pid)
 	return start;
 }
 
-/* Waits (bounded) until pid waits for a lock; whether it does. */
-static bool
+/* Waits (bounded) until pid waits for a lock: 1 when it does, 0 when it
+ * would not, -1 when /proc/locks cannot be read. */
+static int
 comes_to_wait(pid_t pid)
 {
 	int i, w = 0;
 
-	for (i = 0; i < 1000 && (w = waits_for_lock(pid)) == 0; i++)
+	for (i = 0; pid > 0 && i < 1000 && (w = waits_for_lock(pid)) == 0; i++)
 		usleep(10000);
-	return w == 1;
+	return w;
 }
 
 /* Waits (bounded) for pid to exit; its status, or -1 if it would not. */
@@ -613,6 +552,54 @@ set_range(int fd, short type, off_t start, off_t len)
 	return fcntl(fd, F_SETLK, &fl);
 }
 
+/* A push that waits for the user's lock while the account is deleted and
+ * registered anew, with the very same secret: once it has the lock, the
+ * folder it locked is no longer the user's, and it must not write. */
+static void
+deleted_while_waiting(const char *root)
+{
+	char dir[600], p[700], q[700];
+	struct kss_store st;
+	json_t *got = NULL;
+	pid_t pid;
+	int fd, w;
+
+	snprintf(dir, sizeof(dir), "%s/lockrace", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
+	    st.ops->user_create(st.h, "ann", "$y$same") != KSS_OK) {
+		ok(0, "lock race: a store and a user");
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/ann/.lock", dir);
+	if ((fd = open(p, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    set_range(fd, F_WRLCK, 0, 0) < 0) {
+		ok(0, "lock race: the test takes ann's lock");
+		return;
+	}
+	pid = writer(&st, "d");
+	if ((w = comes_to_wait(pid)) < 0)
+		skip("lock race: the push waits for the lock",
+		    "/proc/locks cannot be read");
+	if (w < 0 || !ok(w == 1, "lock race: the push waits for the lock")) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(fd);
+		return;
+	}
+	snprintf(q, sizeof(q), "%s/.del-test", dir);
+	snprintf(p, sizeof(p), "%s/ann", dir);
+	ok(rename(p, q) == 0 && st.ops->user_create(st.h, "ann", "$y$same") ==
+	    KSS_OK, "lock race: ann deleted and registered again meanwhile");
+	close(fd);
+	is_int(ends(pid), KSS_E_NO_ACCOUNT,
+	    "lock race: the push, once it has the lock, finds no account");
+	st.ops->doc_get(st.h, "ann", "d", &got);
+	ok(got == NULL, "lock race: the new account holds no record");
+	json_decref(got);
+	ok(!exists(dir, ".del-test/d.json"), "lock race: nor does the old folder");
+	kss_store_close(&st);
+}
+
 /* Pushes of different documents of one user do not wait for each other
  * (so their fsyncs overlap); a credential change waits for pushes in
  * flight; in a casefold folder a push waits for any other. The test
@@ -640,7 +627,8 @@ doc_locks(const char *root)
 		return;
 	}
 	a = writer(&st, "a");
-	if (!ok(comes_to_wait(a), "doc locks: a push waits for its document")) {
+	if (!ok(comes_to_wait(a) == 1,
+	    "doc locks: a push waits for its document")) {
 		kill(a, SIGKILL);
 		waitpid(a, NULL, 0);
 		close(fd);
@@ -660,7 +648,7 @@ doc_locks(const char *root)
 	    "doc locks: a push of another document goes through meanwhile");
 	ok(waits_for_lock(a) == 1, "doc locks: while a's push still waits");
 	c = writer(&st, NULL);
-	ok(comes_to_wait(c),
+	ok(comes_to_wait(c) == 1,
 	    "doc locks: a credential change waits for the push in flight");
 	close(fd);
 	is_int(ends(a), KSS_OK, "doc locks: once it ends, a's push lands");
@@ -674,7 +662,7 @@ doc_locks(const char *root)
 		ok(0, "doc locks: the test holds a's byte shared");
 	} else {
 		a = writer(&st, "a");
-		ok(comes_to_wait(a),
+		ok(comes_to_wait(a) == 1,
 		    "doc locks: a push waits for its document's byte held shared");
 		close(fd);
 		fd = -1;
@@ -701,7 +689,8 @@ doc_locks(const char *root)
 		return;
 	}
 	a = writer(&st, "a");
-	ok(comes_to_wait(a), "doc locks: casefold: a push waits for any other");
+	ok(comes_to_wait(a) == 1,
+	    "doc locks: casefold: a push waits for any other");
 	close(fd);
 	is_int(ends(a), KSS_OK, "doc locks: casefold: and then lands");
 	kss_store_close(&st);
