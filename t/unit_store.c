@@ -4,12 +4,14 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -450,61 +452,56 @@ casefold(const char *root)
 	kss_store_close(&st);
 }
 
-/* Whether pid waits for a lock (a "->" line of /proc/locks). */
+/* The requests waiting to lock the file at path: the "->" lines of
+ * /proc/locks naming its device and inode (kss's locks are the open
+ * file's, shown with pid -1, so the file tells them apart, not the pid).
+ * Their number, or -1 when /proc/locks or the file cannot be read; the
+ * range start of the last one in *start. */
 static int
-waits_for_lock(pid_t pid)
+lock_waits(const char *path, long long *start)
 {
-	char line[256], want[32];
-	int found = 0;
+	char line[256], want[64], *p;
+	struct stat sb;
+	int n = 0;
 	FILE *f;
 
-	snprintf(want, sizeof(want), " %ld ", (long)pid);
-	if ((f = fopen("/proc/locks", "r")) == NULL)
+	if (stat(path, &sb) != 0 || (f = fopen("/proc/locks", "r")) == NULL)
 		return -1;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, " -> ") != NULL && strstr(line, want) != NULL;
-	fclose(f);
-	return found;
-}
-
-/* The range pid waits to lock ("-> POSIX ... start end" in /proc/locks):
- * its start, or -1. */
-static long long
-wait_start(pid_t pid)
-{
-	char line[256], want[32];
-	long long start = -1;
-	char *p;
-	FILE *f;
-
-	snprintf(want, sizeof(want), " %ld ", (long)pid);
-	if ((f = fopen("/proc/locks", "r")) == NULL)
-		return -1;
-	while (start < 0 && fgets(line, sizeof(line), f) != NULL) {
-		/* "... pid maj:min:ino start end": start is the second last */
-		if (strstr(line, " -> ") == NULL || strstr(line, want) == NULL ||
-		    (p = strrchr(line, ' ')) == NULL)
+	snprintf(want, sizeof(want), " %02x:%02x:%lu ", major(sb.st_dev),
+	    minor(sb.st_dev), (unsigned long)sb.st_ino);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, " -> ") == NULL ||
+		    (p = strstr(line, want)) == NULL)
 			continue;
-		while (p > line && p[-1] == ' ')
-			p--;
-		*p = '\0';
-		if ((p = strrchr(line, ' ')) != NULL)
-			start = atoll(p + 1);
+		n++;
+		/* "... maj:min:ino start end" */
+		if (start != NULL)
+			*start = atoll(p + strlen(want));
 	}
 	fclose(f);
-	return start;
+	return n;
 }
 
-/* Waits (bounded) until pid waits for a lock: 1 when it does, 0 when it
- * would not, -1 when /proc/locks cannot be read. */
+/* The range start a lone request waiting on path waits for, or -1. */
+static long long
+wait_start(const char *path)
+{
+	long long start = -1;
+
+	return lock_waits(path, &start) == 1 ? start : -1;
+}
+
+/* Waits (bounded) until n requests wait to lock path: 1 when they do, 0
+ * when they would not, -1 when /proc/locks cannot be read. */
 static int
-comes_to_wait(pid_t pid)
+comes_to_wait(const char *path, int n)
 {
 	int i, w = 0;
 
-	for (i = 0; pid > 0 && i < 1000 && (w = waits_for_lock(pid)) == 0; i++)
+	for (i = 0; i < 1000 && (w = lock_waits(path, NULL)) >= 0 && w < n;
+	    i++)
 		usleep(10000);
-	return w;
+	return w < 0 ? -1 : w >= n;
 }
 
 /* Waits (bounded) for pid to exit; its status, or -1 if it would not. */
@@ -577,7 +574,7 @@ deleted_while_waiting(const char *root)
 		return;
 	}
 	pid = writer(&st, "d");
-	if ((w = comes_to_wait(pid)) < 0)
+	if ((w = comes_to_wait(p, 1)) < 0)
 		skip("lock race: the push waits for the lock",
 		    "/proc/locks cannot be read");
 	if (w < 0 || !ok(w == 1, "lock race: the push waits for the lock")) {
@@ -627,7 +624,7 @@ doc_locks(const char *root)
 		return;
 	}
 	a = writer(&st, "a");
-	if (!ok(comes_to_wait(a) == 1,
+	if (!ok(comes_to_wait(p, 1) == 1,
 	    "doc locks: a push waits for its document")) {
 		kill(a, SIGKILL);
 		waitpid(a, NULL, 0);
@@ -635,7 +632,7 @@ doc_locks(const char *root)
 		kss_store_close(&st);
 		return;
 	}
-	slot = wait_start(a);
+	slot = wait_start(p);
 	ok(slot >= 1, "doc locks: for one byte of the lock file (%lld)", slot);
 	/* Now hold only a's byte, and the account shared, as a's push
 	 * would. */
@@ -646,9 +643,9 @@ doc_locks(const char *root)
 	b = writer(&st, "b");
 	is_int(ends(b), KSS_OK,
 	    "doc locks: a push of another document goes through meanwhile");
-	ok(waits_for_lock(a) == 1, "doc locks: while a's push still waits");
+	ok(lock_waits(p, NULL) == 1, "doc locks: while a's push still waits");
 	c = writer(&st, NULL);
-	ok(comes_to_wait(c) == 1,
+	ok(comes_to_wait(p, 2) == 1,
 	    "doc locks: a credential change waits for the push in flight");
 	close(fd);
 	is_int(ends(a), KSS_OK, "doc locks: once it ends, a's push lands");
@@ -662,7 +659,7 @@ doc_locks(const char *root)
 		ok(0, "doc locks: the test holds a's byte shared");
 	} else {
 		a = writer(&st, "a");
-		ok(comes_to_wait(a) == 1,
+		ok(comes_to_wait(p, 1) == 1,
 		    "doc locks: a push waits for its document's byte held shared");
 		close(fd);
 		fd = -1;
@@ -689,10 +686,78 @@ doc_locks(const char *root)
 		return;
 	}
 	a = writer(&st, "a");
-	ok(comes_to_wait(a) == 1,
+	ok(comes_to_wait(p, 1) == 1,
 	    "doc locks: casefold: a push waits for any other");
 	close(fd);
 	is_int(ends(a), KSS_OK, "doc locks: casefold: and then lands");
+	kss_store_close(&st);
+}
+
+struct push {
+	struct kss_store *st;
+	enum kss_err e;
+};
+
+static void *
+push_doc_t(void *arg)
+{
+	static const struct kss_secret who = {"$y$same", true};
+	struct push *a = arg;
+	json_t *r = rec("t", "p", NULL);
+
+	a->e = a->st->ops->doc_put(a->st->h, "ann", &who, "t", r);
+	json_decref(r);
+	return NULL;
+}
+
+/* Threads of one FastCGI process (KSS_THREADS) each hold a store, and
+ * must wait for each other's locks as processes do: the store's locks
+ * are the open file's, not the process's. Here the test (this process)
+ * holds a process lock on ann's lock file, and a push on another thread
+ * of the same process must wait for it; with process locks, a process
+ * never waits for itself and the push would go straight through. */
+static void
+thread_locks(const char *root)
+{
+	char dir[600], p[700];
+	struct kss_store st, st2;
+	struct push a;
+	pthread_t t;
+	int fd;
+
+	if (!kss_store_file_ofd_locks()) {
+		skip("threads: a push waits for a lock its own process holds",
+		    "this kernel has no open file description locks");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/threadlocks", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
+	    st.ops->user_create(st.h, "ann", "$y$same") != KSS_OK ||
+	    kss_store_file_open(dir, &lg, &st2) != KSS_OK) {
+		ok(0, "threads: two stores and a user");
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/ann/.lock", dir);
+	if ((fd = open(p, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    set_range(fd, F_WRLCK, 0, 0) < 0) {
+		ok(0, "threads: the test takes ann's lock");
+		return;
+	}
+	a.st = &st2;
+	a.e = KSS_E_SERVER;
+	if (pthread_create(&t, NULL, push_doc_t, &a) != 0) {
+		ok(0, "threads: a thread");
+		close(fd);
+		return;
+	}
+	ok(comes_to_wait(p, 1) == 1,
+	    "threads: a push waits for a lock its own process holds");
+	ok(!exists(dir, "ann/t.json"), "threads: and has not written");
+	close(fd);
+	pthread_join(t, NULL);
+	is_int(a.e, KSS_OK, "threads: once it is let go, the push lands");
+	ok(exists(dir, "ann/t.json"), "threads: its record on disk");
+	kss_store_close(&st2);
 	kss_store_close(&st);
 }
 
@@ -885,6 +950,7 @@ main(void)
 	casefold(root);
 	deleted_while_waiting(root);
 	doc_locks(root);
+	thread_locks(root);
 	read_only(root);
 	unwritable_parts(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
