@@ -32,6 +32,25 @@ kss_config_bool(const char *s, bool *out)
 	return -1;
 }
 
+int
+kss_config_threads(const char *s, int *out)
+{
+	char *end;
+	long n;
+
+	if (s == NULL || *s == '\0') {
+		*out = KSS_THREADS_DEFAULT;
+		return 0;
+	}
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || *end != '\0' || n < 1 || n > KSS_THREADS_MAX ||
+	    s[0] < '0' || s[0] > '9')
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
 static const char *
 get(const struct kss_params *p, const char *name)
 {

@@ -37,6 +37,14 @@ struct kss_config {
 enum kss_err kss_config_load(struct kss_config *cfg,
     const struct kss_params *p, const struct kss_log *log);
 
+#define KSS_THREADS_DEFAULT 4
+#define KSS_THREADS_MAX 64
+
+/* Reads KSS_THREADS, the requests a FastCGI process serves at once (a
+ * thread each): NULL or empty is the default, else a whole number from 1
+ * to KSS_THREADS_MAX. Returns 0 and sets *out, or -1 for any other text. */
+int kss_config_threads(const char *s, int *out);
+
 /* Reads a boolean switch: 1/true/yes/on, 0/false/no/off or empty (any
  * case). Returns 0 and sets *out, or -1 for any other text. */
 int kss_config_bool(const char *s, bool *out);

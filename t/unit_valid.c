@@ -175,6 +175,27 @@ config_bools(void)
 	ok(kss_config_bool("ture", &b) < 0, "a typo is an error");
 }
 
+static void
+config_threads(void)
+{
+	static const char *const bad[] = {"0", "65", "-1", "+2", " 2", "2 ",
+	    "2x", "two", "0x4", "99999999999999999999"};
+	size_t i;
+	int n;
+
+	ok(kss_config_threads(NULL, &n) == 0 && n == KSS_THREADS_DEFAULT,
+	    "KSS_THREADS unset: the default");
+	ok(kss_config_threads("", &n) == 0 && n == KSS_THREADS_DEFAULT,
+	    "KSS_THREADS empty: the default");
+	ok(kss_config_threads("1", &n) == 0 && n == 1, "KSS_THREADS 1");
+	ok(kss_config_threads("64", &n) == 0 && n == 64, "KSS_THREADS 64");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = -7;
+		ok(kss_config_threads(bad[i], &n) < 0 && n == -7,
+		    "KSS_THREADS '%s' refused", bad[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -183,5 +204,6 @@ main(void)
 	texts();
 	progress();
 	config_bools();
+	config_threads();
 	return tap_done();
 }
