@@ -1,9 +1,12 @@
-/* FastCGI through libfcgi's reentrant API: one FCGX_Request reused for
- * every request, params read per request then from the process
- * environment (DESIGN.md §5). */
+/* FastCGI through libfcgi's reentrant API: KSS_THREADS threads, each
+ * with one FCGX_Request reused for every request, params read per
+ * request then from the process environment (DESIGN.md §5). */
 #include "config.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,15 +76,27 @@ err_write(void *ctx, const char *line)
 	FCGX_FPrintF(req->err, "%s\n", line);
 }
 
-/* Set by a stop signal: the loop's only state besides the request. */
-static volatile sig_atomic_t stopping;
+/* Set once the process is to stop: the loop's only state besides the
+ * requests. */
+static atomic_bool stopping;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
-	stopping = 1;
+	atomic_store(&stopping, true);
 	FCGX_ShutdownPending();
+}
+
+static void
+ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 /* No SA_RESTART: a signal must interrupt accept() so the loop can end. */
@@ -96,8 +111,7 @@ catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	ignore_sigpipe();
 }
 
 static void
@@ -121,31 +135,166 @@ answer(FCGX_Request *req, struct kss_server *srv)
 	kss_response_free(&resp);
 }
 
-int
-kss_fcgi_run(int fd)
+/* Answers requests until the process stops. A worker thread may be
+ * cancelled only while it waits for a connection, never with a request
+ * in hand. */
+static void
+serve(FCGX_Request *req, struct kss_server *srv, bool worker)
+{
+	int rc;
+
+	while (!atomic_load(&stopping)) {
+		if (worker)
+			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		rc = FCGX_Accept_r(req);
+		if (worker)
+			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (rc < 0)
+			break;
+		answer(req, srv);
+		FCGX_Finish_r(req);
+	}
+}
+
+static struct kss_server *
+server_new(void)
+{
+	struct kss_server *srv = kss_server_new(true);
+
+	if (srv == NULL)
+		fprintf(stderr, "kss: cannot start: out of memory, or libsodium "
+		    "failed to start\n");
+	return srv;
+}
+
+/* One request at a time, in this thread. A signal that lands while a
+ * request is served ends the loop once it is answered; one that lands in
+ * accept() interrupts it. */
+static int
+run_one(int fd)
 {
 	struct kss_server *srv;
 	FCGX_Request req;
 
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, fd, 0) != 0) {
-		fprintf(stderr, "kss: cannot start FastCGI\n");
+	if (FCGX_InitRequest(&req, fd, 0) != 0 || (srv = server_new()) == NULL)
 		return 1;
-	}
-	/* The loop's state: the store of each data directory, kept open,
-	 * and the keys verified, so that steady traffic skips the KDF. */
-	if ((srv = kss_server_new(true)) == NULL) {
-		fprintf(stderr, "kss: cannot start: out of memory, or libsodium "
-		    "failed to start\n");
-		return 1;
-	}
 	catch_signals();
-	/* A signal that lands while a request is served ends the loop once
-	 * it is answered; one that lands in accept() interrupts it. */
-	while (!stopping && FCGX_Accept_r(&req) >= 0) {
-		answer(&req, srv);
-		FCGX_Finish_r(&req);
-	}
+	serve(&req, srv, false);
 	FCGX_Free(&req, 1);
 	kss_server_free(srv);
 	return 0;
+}
+
+/* A thread serving requests with a state of its own (stores, key cache):
+ * nothing but the stop flag is shared, and the store's locks tell threads
+ * apart (kss_server_threads_ok()). */
+struct worker {
+	pthread_t id;
+	pthread_t boss;		/* the thread that waits for a stop */
+	int fd;
+	struct kss_server *srv;
+	FCGX_Request req;
+};
+
+static void
+drop_request(void *arg)
+{
+	FCGX_Free(arg, 1);
+}
+
+static void *
+work(void *arg)
+{
+	struct worker *w = arg;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	pthread_cleanup_push(drop_request, &w->req);
+	serve(&w->req, w->srv, true);
+	pthread_cleanup_pop(1);
+	/* A worker ends on its own only when accept() fails (the socket is
+	 * gone): the process stops as on a signal, not with fewer threads. */
+	if (!atomic_load(&stopping))
+		pthread_kill(w->boss, SIGTERM);
+	return NULL;
+}
+
+/* n workers; this thread waits for a stop signal (blocked in every
+ * thread, so none is ever interrupted mid-request), then cancels the
+ * workers waiting in accept() and lets the busy ones answer first. */
+static int
+run_many(int fd, int n)
+{
+	struct worker *w;
+	sigset_t stop;
+	int i, started, sig, rc = 0;
+
+	if ((w = calloc((size_t)n, sizeof(*w))) == NULL) {
+		fprintf(stderr, "kss: cannot start: out of memory\n");
+		return 1;
+	}
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	ignore_sigpipe();
+	for (started = 0; started < n; started++) {
+		w[started].boss = pthread_self();
+		w[started].fd = fd;
+		if (FCGX_InitRequest(&w[started].req, fd, 0) != 0 ||
+		    (w[started].srv = server_new()) == NULL)
+			break;
+		if ((errno = pthread_create(&w[started].id, NULL, work,
+		    &w[started])) != 0) {
+			fprintf(stderr, "kss: cannot start a thread: %s\n",
+			    strerror(errno));
+			kss_server_free(w[started].srv);
+			break;
+		}
+	}
+	if (started < n) {
+		rc = 1;
+		pthread_kill(pthread_self(), SIGTERM);
+	}
+	sigwait(&stop, &sig);
+	atomic_store(&stopping, true);
+	for (i = 0; i < started; i++)
+		pthread_cancel(w[i].id);
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].id, NULL);
+		kss_server_free(w[i].srv);
+	}
+	free(w);
+	return rc;
+}
+
+int
+kss_fcgi_threads(void)
+{
+	const char *v = getenv("KSS_THREADS");
+	int n;
+
+	if (kss_config_threads(v, &n) != 0) {
+		fprintf(stderr, "kss: KSS_THREADS must be a whole number from 1 "
+		    "to %d\n", KSS_THREADS_MAX);
+		return -1;
+	}
+	if (n > 1 && !kss_server_threads_ok()) {
+		if (v != NULL && *v != '\0')
+			fprintf(stderr, "kss: KSS_THREADS=%s needs locks of open "
+			    "files (Linux 3.15 or later); serving one request "
+			    "at a time\n", v);
+		n = 1;
+	}
+	return n;
+}
+
+int
+kss_fcgi_run(int fd, int threads)
+{
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "kss: cannot start FastCGI\n");
+		return 1;
+	}
+	return threads > 1 ? run_many(fd, threads) : run_one(fd);
 }

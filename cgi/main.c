@@ -109,7 +109,7 @@ main(int argc, char *argv[])
 	enum { AUTO, CGI, FCGI, LISTEN } mode = AUTO;
 	const char *addr = NULL, *v;
 	long backlog = 64;
-	int i, fd, backlog_set = 0;
+	int i, fd, threads, backlog_set = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--cgi") == 0)
@@ -151,9 +151,13 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	if (mode == AUTO && (fd = activated_fd()) != -1)
-		return fd < 0 ? 1 : kss_fcgi_run(fd);
+		return fd < 0 || (threads = kss_fcgi_threads()) < 0 ? 1 :
+		    kss_fcgi_run(fd, threads);
 	if (mode == AUTO)
 		mode = is_listener(STDIN_FILENO) ? FCGI : CGI;
+	/* Checked before a socket is opened and said to listen. */
+	if (mode != CGI && (threads = kss_fcgi_threads()) < 0)
+		return 1;
 	switch (mode) {
 	case CGI:
 		return kss_cgi_run();
@@ -167,7 +171,7 @@ main(int argc, char *argv[])
 		/* Tells whoever started us (a test, an init script) that
 		 * connections will now be accepted. */
 		fprintf(stderr, "kss: listening on %s\n", addr);
-		return kss_fcgi_run(fd);
+		return kss_fcgi_run(fd, threads);
 	default:
 		/* Else FCGX_Accept_r fails at once and the loop ends with
 		 * status 0, saying nothing. */
@@ -176,6 +180,6 @@ main(int argc, char *argv[])
 			    "listening socket\n");
 			return 1;
 		}
-		return kss_fcgi_run(STDIN_FILENO);
+		return kss_fcgi_run(STDIN_FILENO, threads);
 	}
 }

@@ -29,6 +29,11 @@ struct kss_io {
 struct kss_server *kss_server_new(bool keep);
 void kss_server_free(struct kss_server *s);
 
+/* Whether one process may serve with several kss_servers at once, one
+ * per thread: the file store's locks must then be the open file's, not
+ * the process's (kss_store_file_ofd_locks()). */
+bool kss_server_threads_ok(void);
+
 struct kss_response {
 	int status;
 	char allow[32];		/* Allow header of a 405, else empty */

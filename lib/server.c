@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "authcache.h"
@@ -68,6 +69,9 @@ kss_server_new(bool keep)
 		free(s);
 		return NULL;
 	}
+	/* jansson seeds its hash function on first use; done here, before
+	 * a transport starts threads, no two of them race to do it. */
+	json_object_seed(0);
 	s->keep = keep;
 	s->relay.write = relay;
 	s->relay.ctx = s;
@@ -84,6 +88,12 @@ drop(struct kept *k)
 	kss_store_close(&k->st);
 	free(k->dir);
 	k->dir = NULL;
+}
+
+bool
+kss_server_threads_ok(void)
+{
+	return kss_store_file_ofd_locks();
 }
 
 void

@@ -325,7 +325,9 @@ RUN=("$KSS_BIN")
 FDK=fc-fd-key-92be07
 register fduser $FDK
 PRE='ulimit -f 0; trap "" XFSZ'
-start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 -- --listen "$TMP/full.sock"
+# One thread, so that the count of open files is the store's of that
+# thread alone (each thread keeps its own store open).
+start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 KSS_THREADS=1 -- --listen "$TMP/full.sock"
 PRE=
 T_CLEANUP='kill $PID 2>/dev/null'
 RUN=(cgi-fcgi -bind -connect "$TMP/full.sock")
@@ -391,5 +393,55 @@ if command -v spawn-fcgi >/dev/null; then
 else
 	skip "FastCGI detected on a socket from spawn-fcgi" "spawn-fcgi not installed (lighttpd's bin-path covers it in e2e-lighttpd.t)"
 fi
+
+# KSS_THREADS: requests served at once by one process, a thread each. A
+# request whose body is still coming holds one thread; another request
+# is answered meanwhile; a stop signal then lets the held request finish
+# (it lands) and ends the process with status 0.
+sockets() { find "/proc/$PID/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 KSS_THREADS=2 -- --listen "$TMP/thr.sock"
+T_CLEANUP='kill $PID 2>/dev/null; exec 4>&-'
+RUN=(cgi-fcgi -bind -connect "$TMP/thr.sock")
+listening=$(sockets)
+body='{"document":"held","progress":"h","percentage":0.5,"device":"K"}'
+mkfifo "$TMP/held"
+env -i REQUEST_METHOD=PUT PATH_INFO=/syncs/progress CONTENT_LENGTH=${#body} \
+    HTTP_ACCEPT="$ACCEPT" HTTP_X_AUTH_USER=fc HTTP_X_AUTH_KEY=$FCK \
+    "${RUN[@]}" <"$TMP/held" >"$TMP/held.out" &
+HELD=$!
+exec 4>"$TMP/held"
+printf '%s' "${body:0:20}" >&4
+for i in $(seq 500); do
+	[ "$(sockets)" -gt "$listening" ] && break
+	sleep 0.02
+done
+is "$(sockets)" $((listening + 1)) "KSS_THREADS=2: the process holds a request whose body is still coming"
+RUN=(timeout 10 cgi-fcgi -bind -connect "$TMP/thr.sock")
+req GET /healthcheck
+is "$STATUS $BODY" '200 {"state":"OK"}' "and answers another meanwhile"
+kill -TERM "$PID"
+printf '%s' "${body:20}" >&4
+exec 4>&-
+wait "$HELD"
+parse_response "$TMP/held.out"
+is "$STATUS $(jf .document)" '200 "held"' "a stop signal lets the request in hand finish"
+timeout 10 tail --pid="$PID" -f /dev/null
+ok $(! kill -0 "$PID" 2>/dev/null; echo $?) "then the process ends, its idle thread too"
+wait "$PID"
+is "$?" 0 "with status 0"
+[ -z "$DRAIN" ] || wait "$DRAIN"
+T_CLEANUP=
+RUN=("$KSS_BIN")
+as fc $FCK GET /syncs/progress/held
+is "$STATUS $(jf .progress)" '200 "h"' "the held push is on disk"
+
+# A thread count kss cannot use stops it at start, saying what it wants.
+for bad in 0 65 two -1 " 2"; do
+	start_kss KSS_DIR="$DATA" KSS_THREADS="$bad" -- --listen "$TMP/bad.sock"
+	wait "$PID"
+	rc=$?
+	[ -z "$DRAIN" ] || wait "$DRAIN"
+	is "$rc: $LINE" "1: kss: KSS_THREADS must be a whole number from 1 to 64" "KSS_THREADS='$bad' refused"
+done
 
 done_testing
