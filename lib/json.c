@@ -29,8 +29,10 @@ kss_json_parse_body(const char *buf, size_t len, json_t **out)
 	return KSS_OK;
 }
 
+/* The fewest significant digits that print d so that it reads back as d,
+ * by trying each count. */
 static int
-digits_needed(double d)
+digits_tried(double d)
 {
 	char buf[40];
 	int p;
@@ -41,6 +43,36 @@ digits_needed(double d)
 			return p;
 	}
 	return DBL_DECIMAL_DIG;
+}
+
+/* digits_tried(d) in one print and one strtod() for a normal double (a
+ * KOReader percentage), not one per digit: "%.15g" reads back for all
+ * but a few of them and drops the zeros that end it, so when it does,
+ * the digits it shows from the first non-zero to the last are the
+ * fewest; only 16 and 17 are left to try after it. A subnormal double
+ * has fewer digits of precision than that reasoning needs. */
+static int
+digits_needed(double d)
+{
+	char buf[40];
+	const char *p;
+	int n = 0, last = 0;
+
+	if (d != 0 && d > -DBL_MIN && d < DBL_MIN)
+		return digits_tried(d);
+	snprintf(buf, sizeof(buf), "%.15g", d);
+	if (strtod(buf, NULL) != d) {
+		snprintf(buf, sizeof(buf), "%.16g", d);
+		return strtod(buf, NULL) == d ? 16 : DBL_DECIMAL_DIG;
+	}
+	for (p = buf; *p != '\0' && *p != 'e'; p++) {
+		if (*p < '0' || *p > '9' || (n == 0 && *p == '0'))
+			continue;
+		n++;
+		if (*p != '0')
+			last = n;
+	}
+	return last > 0 ? last : 1;
 }
 
 void
