@@ -81,40 +81,6 @@ err_write(void *ctx, const char *line)
 static atomic_bool stopping;
 
 static void
-on_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&stopping, true);
-	FCGX_ShutdownPending();
-}
-
-static void
-ignore_sigpipe(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
-/* No SA_RESTART: a signal must interrupt accept() so the loop can end. */
-static void
-catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	ignore_sigpipe();
-}
-
-static void
 answer(FCGX_Request *req, struct kss_server *srv)
 {
 	struct kss_io io = {
@@ -135,20 +101,17 @@ answer(FCGX_Request *req, struct kss_server *srv)
 	kss_response_free(&resp);
 }
 
-/* Answers requests until the process stops. A worker thread may be
- * cancelled only while it waits for a connection, never with a request
- * in hand. */
+/* Answers requests until the process stops. The thread may be cancelled
+ * only while it waits for a connection, never with a request in hand. */
 static void
-serve(FCGX_Request *req, struct kss_server *srv, bool worker)
+serve(FCGX_Request *req, struct kss_server *srv)
 {
 	int rc;
 
 	while (!atomic_load(&stopping)) {
-		if (worker)
-			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 		rc = FCGX_Accept_r(req);
-		if (worker)
-			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		if (rc < 0)
 			break;
 		answer(req, srv);
@@ -165,24 +128,6 @@ server_new(void)
 		fprintf(stderr, "kss: cannot start: out of memory, or libsodium "
 		    "failed to start\n");
 	return srv;
-}
-
-/* One request at a time, in this thread. A signal that lands while a
- * request is served ends the loop once it is answered; one that lands in
- * accept() interrupts it. */
-static int
-run_one(int fd)
-{
-	struct kss_server *srv;
-	FCGX_Request req;
-
-	if (FCGX_InitRequest(&req, fd, 0) != 0 || (srv = server_new()) == NULL)
-		return 1;
-	catch_signals();
-	serve(&req, srv, false);
-	FCGX_Free(&req, 1);
-	kss_server_free(srv);
-	return 0;
 }
 
 /* A thread serving requests with a state of its own (stores, key cache):
@@ -209,7 +154,7 @@ work(void *arg)
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_cleanup_push(drop_request, &w->req);
-	serve(&w->req, w->srv, true);
+	serve(&w->req, w->srv);
 	pthread_cleanup_pop(1);
 	/* A worker ends on its own only when accept() fails (the socket is
 	 * gone): the process stops as on a signal, not with fewer threads. */
@@ -218,13 +163,17 @@ work(void *arg)
 	return NULL;
 }
 
-/* n workers; this thread waits for a stop signal (blocked in every
- * thread, so none is ever interrupted mid-request), then cancels the
- * workers waiting in accept() and lets the busy ones answer first. */
+/* n workers, one even for KSS_THREADS=1: this thread waits for a stop
+ * signal (blocked in every thread, so none is ever interrupted
+ * mid-request), then cancels the workers waiting in accept() and lets the
+ * busy ones answer first. A cancel waits for the worker's next accept(),
+ * so no signal is lost between a check of the flag and the accept() it
+ * guards. */
 static int
-run_many(int fd, int n)
+run(int fd, int n)
 {
 	struct worker *w;
+	struct sigaction sa;
 	sigset_t stop;
 	int i, started, sig, rc = 0;
 
@@ -237,7 +186,10 @@ run_many(int fd, int n)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
-	ignore_sigpipe();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
 	for (started = 0; started < n; started++) {
 		w[started].boss = pthread_self();
 		w[started].fd = fd;
@@ -296,5 +248,5 @@ kss_fcgi_run(int fd, int threads)
 		fprintf(stderr, "kss: cannot start FastCGI\n");
 		return 1;
 	}
-	return threads > 1 ? run_many(fd, threads) : run_one(fd);
+	return run(fd, threads);
 }
