@@ -6,27 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <linux/magic.h>
-#include <sys/vfs.h>
-#endif
 
 #include <sodium.h>
 
 #include "authcache.h"
 #include "log.h"
+#include "rundir.h"
 
 #define ENTRIES 128	/* users a process serves at once, with room */
 #define WAYS 8		/* entries a digest may take, compared each time */
 #define SETS (ENTRIES / WAYS)
 
 #define DIGEST_LEN crypto_generichash_BYTES
-#define SECRET_LEN crypto_generichash_KEYBYTES
+#define SECRET_LEN KSS_RUNDIR_SECRET_LEN
 #define SLOT_LEN 16	/* bytes of a user's digest naming its entry file */
-#define SECRET_FILE "secret"
-#define DEPTH_MAX 256	/* folders walked up looking for the data folder */
 
 struct entry {
 	uint8_t digest[DIGEST_LEN];
@@ -134,152 +128,6 @@ fresh(time_t at, time_t now)
 
 /* --- shared through a folder ------------------------------------------ */
 
-/* Whether the folder open as fd (whose stat is at) is the folder data or
- * inside it: a cache in the data folder would be copied with it. */
-static bool
-within(int fd, struct stat at, const struct stat *data)
-{
-	struct stat up;
-	int cur = fd, next, depth;
-	bool in = false;
-
-	/* Walked up even across devices: a tmpfs may be mounted inside
-	 * the data folder. */
-	for (depth = 0; depth < DEPTH_MAX; depth++) {
-		if (at.st_dev == data->st_dev && at.st_ino == data->st_ino) {
-			in = true;
-			break;
-		}
-		if ((next = openat(cur, "..", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) < 0)
-			break;
-		if (cur != fd)
-			close(cur);
-		cur = next;
-		if (fstat(cur, &up) < 0 ||
-		    (up.st_dev == at.st_dev && up.st_ino == at.st_ino))
-			break;	/* the root */
-		at = up;
-	}
-	if (cur != fd)
-		close(cur);
-	return in;
-}
-
-/* Why the folder open as fd will not do, or NULL when it will. */
-static const char *
-unfit(int fd, const char *data_dir)
-{
-	struct stat st, data;
-
-	if (fstat(fd, &st) < 0)
-		return strerror(errno);
-	if (st.st_uid != geteuid())
-		return "it belongs to another user";
-	if ((st.st_mode & 077) != 0)
-		return "others may use it (it must be mode 0700)";
-	/* (A data folder that cannot be seen: the store said why.) */
-	if (stat(data_dir, &data) == 0) {
-		if (within(fd, st, &data))
-			return "it is in the data folder (KSS_DIR)";
-		if (st.st_dev == data.st_dev)
-			return "it is on the data folder's file system "
-			    "(KSS_DIR): a bind mount could put it inside";
-	}
-#ifdef __linux__
-	{
-		struct statfs fs;
-
-		if (fstatfs(fd, &fs) < 0)
-			return strerror(errno);
-		/* On a disk, the secret and entries would outlive a reboot
-		 * and go into backups beside KSS_DIR. */
-		if (fs.f_type != TMPFS_MAGIC && fs.f_type != RAMFS_MAGIC)
-			return "it is not in RAM (tmpfs or ramfs)";
-	}
-#endif
-	return NULL;
-}
-
-static int
-read_secret(int dir, uint8_t secret[SECRET_LEN])
-{
-	uint8_t buf[SECRET_LEN + 1];
-	ssize_t n;
-	int fd;
-
-	/* Non-blocking: a FIFO put there must not hang a request. */
-	if ((fd = openat(dir, SECRET_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n != SECRET_LEN) {
-		sodium_memzero(buf, sizeof(buf));
-		errno = n < 0 ? errno : EINVAL;
-		return -1;
-	}
-	memcpy(secret, buf, SECRET_LEN);
-	sodium_memzero(buf, sizeof(buf));
-	return 0;
-}
-
-/* A temp name of this process, unique in the folder. */
-static void
-temp_name(char out[40])
-{
-	snprintf(out, 40, ".tmp.%ld.%08x", (long)getpid(),
-	    (unsigned)randombytes_random());
-}
-
-/* Writes len bytes to a new temp file in dir and links or renames it to
- * name: whole or not at all, whatever runs beside. With link (for the
- * secret) the first to get there wins and the rest keep theirs out. */
-static int
-publish(int dir, const char *name, const void *p, size_t len, bool link)
-{
-	char tmp[40];
-	int fd, rc = -1, err;
-	ssize_t n;
-
-	temp_name(tmp);
-	if ((fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0)
-		return -1;
-	if ((n = write(fd, p, len)) == (ssize_t)len) {
-		if (link)
-			rc = linkat(dir, tmp, dir, name, 0);
-		else
-			rc = renameat(dir, tmp, dir, name);
-	} else if (n >= 0)
-		errno = ENOSPC;
-	err = errno;
-	close(fd);
-	if (link || rc < 0)
-		unlinkat(dir, tmp, 0);
-	errno = err;
-	return rc;
-}
-
-/* The folder's secret, made by the first process that needs it. */
-static int
-load_secret(int dir, uint8_t secret[SECRET_LEN])
-{
-	uint8_t mine[SECRET_LEN];
-	int rc;
-
-	if (read_secret(dir, secret) == 0)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
-	randombytes_buf(mine, sizeof(mine));
-	rc = publish(dir, SECRET_FILE, mine, sizeof(mine), true);
-	sodium_memzero(mine, sizeof(mine));
-	if (rc < 0 && errno != EEXIST)
-		return -1;
-	return read_secret(dir, secret);
-}
-
 /* Opens and checks the shared folder once; false (said on the log) when
  * it will not do. */
 static bool
@@ -291,16 +139,8 @@ ready(struct kss_authcache *c)
 	if (c->state != UNOPENED)
 		return c->state == OPEN;
 	c->state = BROKEN;
-	fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT &&
-	    (mkdir(c->dir, 0700) == 0 || errno == EEXIST))
-		fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-	if (fd < 0)
-		why = errno == ENOTDIR || errno == ELOOP ?
-		    "it is not a folder" : strerror(errno);
-	else if ((why = unfit(fd, c->data_dir)) == NULL &&
-	    load_secret(fd, c->secret) < 0)
+	if ((fd = kss_rundir_open(c->dir, c->data_dir, &why)) >= 0 &&
+	    kss_rundir_secret(fd, c->secret) < 0)
 		why = errno == EINVAL ? "its secret is damaged" :
 		    strerror(errno);
 	if (why != NULL) {
@@ -361,7 +201,7 @@ shared_put(struct kss_authcache *c, const char *user, const uint8_t *d,
 	r.at = now > 0 ? now : 1;
 	memcpy(r.digest, d, DIGEST_LEN);
 	slot_name(c, user, name);
-	if (publish(c->fd, name, &r, sizeof(r), false) < 0)
+	if (kss_rundir_publish(c->fd, name, &r, sizeof(r), false) < 0)
 		kss_logf(c->log, "key cache %s: cannot write an entry: %s",
 		    c->dir, strerror(errno));
 	sodium_memzero(&r, sizeof(r));

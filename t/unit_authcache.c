@@ -157,7 +157,7 @@ shared(time_t t)
 	ok(!kss_authcache_hit(a, user, h, key, t), "empty: miss");
 	ok(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
 	    (st.st_mode & 0777) == 0700, "first use makes the folder, 0700");
-	ok(lstat(at(dir, SECRET_FILE), &st) == 0 && st.st_size == SECRET_LEN &&
+	ok(lstat(at(dir, KSS_RUNDIR_SECRET_FILE), &st) == 0 && st.st_size == SECRET_LEN &&
 	    (st.st_mode & 0777) == 0600, "and its secret: %d bytes, 0600",
 	    SECRET_LEN);
 	kss_authcache_put(a, user, h, key, t);
@@ -183,7 +183,7 @@ shared(time_t t)
 	is_int(n, 3, "one file per user and the secret; no temp file left");
 	entry[0] = '\0';
 	for (i = 0; i < n && i < 8; i++) {
-		if (strcmp(names[i], SECRET_FILE) == 0)
+		if (strcmp(names[i], KSS_RUNDIR_SECRET_FILE) == 0)
 			continue;
 		ok(strlen(names[i]) == 2 * SLOT_LEN &&
 		    strspn(names[i], "0123456789abcdef") == 2 * SLOT_LEN,
@@ -274,7 +274,7 @@ unfit_folders(void)
 		refused(at(disk, "cache"), at(shm, "data"), "not in RAM",
 		    "a folder on disk");
 	if (mkdir(at(shm, "bad"), 0700) == 0 &&
-	    (fd = open(at(shm, "bad/" SECRET_FILE), O_WRONLY | O_CREAT,
+	    (fd = open(at(shm, "bad/" KSS_RUNDIR_SECRET_FILE), O_WRONLY | O_CREAT,
 	    0600)) >= 0) {
 		if (write(fd, "short", 5) == 5)
 			refused(at(shm, "bad"), disk, "damaged",
@@ -282,7 +282,7 @@ unfit_folders(void)
 		close(fd);
 	}
 	if (mkdir(at(shm, "fifo"), 0700) == 0 &&
-	    mkfifo(at(shm, "fifo/" SECRET_FILE), 0600) == 0)
+	    mkfifo(at(shm, "fifo/" KSS_RUNDIR_SECRET_FILE), 0600) == 0)
 		refused(at(shm, "fifo"), disk, "damaged",
 		    "a FIFO for a secret (no hang)");
 	if (geteuid() != 0)
