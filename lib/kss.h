@@ -31,7 +31,7 @@ void kss_server_free(struct kss_server *s);
 
 /* Whether one process may serve with several kss_servers at once, one
  * per thread: the file store's locks must then be the open file's, not
- * the process's (kss_store_file_ofd_locks()). */
+ * the process's (kss_lock_ofd()). */
 bool kss_server_threads_ok(void);
 
 struct kss_response {

@@ -20,6 +20,7 @@
 
 #include "authcache.h"
 #include "kss.h"
+#include "lock.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -93,7 +94,7 @@ drop(struct kept *k)
 bool
 kss_server_threads_ok(void)
 {
-	return kss_store_file_ofd_locks();
+	return kss_lock_ofd();
 }
 
 void

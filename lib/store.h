@@ -76,11 +76,6 @@ enum kss_err kss_store_file_open(const char *dir, const struct kss_log *log,
  * it. -1 for another kind of store. */
 int kss_store_file_id(const struct kss_store *st, dev_t *dev, ino_t *ino);
 
-/* Whether the kernel has open file description locks (Linux 3.15), the
- * file store's locks: only with them may threads of one process each
- * hold a store, as a process's own locks would not keep them apart. */
-bool kss_store_file_ofd_locks(void);
-
 /* Opens an empty in-memory store (tests, fuzzing). */
 enum kss_err kss_store_mem_open(struct kss_store *st);
 

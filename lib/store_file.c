@@ -36,7 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #ifdef HAVE_LINUX_OPENAT2_H
 #include <linux/openat2.h>
@@ -52,6 +51,7 @@
 #include <unistd.h>
 
 #include "fsname.h"
+#include "lock.h"
 #include "json.h"
 #include "log.h"
 #include "store.h"
@@ -483,51 +483,6 @@ unlock_user(struct locked *l)
  * rarely, and then only wait for each other. */
 #define DOC_SLOTS 4096
 
-/* An open file description's lock (F_OFD_SETLKW, Linux 3.15) rather than
- * the process's: threads of one FastCGI process (KSS_THREADS) each open
- * the lock file, and a process lock would let them all in at once. The
- * two kinds exclude each other, so a process that still takes process
- * locks is waited for; a kernel without OFD locks gets those (kss.fcgi
- * then runs one thread, kss_store_locks_per_thread()). */
-static int
-set_lock(int fd, short type, off_t start, off_t len)
-{
-	struct flock fl = {.l_type = type, .l_whence = SEEK_SET,
-	    .l_start = start, .l_len = len};
-	int cmd = F_SETLKW;
-
-#ifdef F_OFD_SETLKW
-	cmd = F_OFD_SETLKW;
-#endif
-	while (fcntl(fd, cmd, &fl) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno != EINVAL || cmd == F_SETLKW)
-			return -1;
-		cmd = F_SETLKW;
-		fl.l_pid = 0;
-	}
-	return 0;
-}
-
-bool
-kss_store_file_ofd_locks(void)
-{
-#if defined(F_OFD_GETLK) && defined(MFD_CLOEXEC)
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	int fd = memfd_create("kss-lock-probe", MFD_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = fcntl(fd, F_OFD_GETLK, &fl) == 0;
-	close(fd);
-	return ok;
-#else
-	return false;
-#endif
-}
-
 /* The lock byte of the document file name (FNV-1a). */
 static off_t
 doc_slot(const char *name)
@@ -566,10 +521,10 @@ lock_user(struct fstore *fs, const char *user, const char *dname,
 		return e;
 	}
 	if (dname != NULL && fs->layout == LAYOUT_PLAIN)
-		rc = set_lock(l->lock, F_RDLCK, 0, 1) < 0 ||
-		    set_lock(l->lock, F_WRLCK, doc_slot(dname), 1) < 0;
+		rc = kss_lock_range(l->lock, F_RDLCK, 0, 1) < 0 ||
+		    kss_lock_range(l->lock, F_WRLCK, doc_slot(dname), 1) < 0;
 	else
-		rc = set_lock(l->lock, F_WRLCK, 0, 0) < 0;
+		rc = kss_lock_range(l->lock, F_WRLCK, 0, 0) < 0;
 	if (rc) {
 		e = fail(fs, "cannot lock", l->name);
 		unlock_user(l);

@@ -7,7 +7,10 @@
 #include <dirent.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
+#include <linux/magic.h>
 
 #include "../lib/authcache.c"
 #include "tap.h"

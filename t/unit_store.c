@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lock.h"
 #include "log.h"
 #include "store.h"
 #include "tap.h"
@@ -725,7 +726,7 @@ thread_locks(const char *root)
 	pthread_t t;
 	int fd;
 
-	if (!kss_store_file_ofd_locks()) {
+	if (!kss_lock_ofd()) {
 		skip("threads: a push waits for a lock its own process holds",
 		    "this kernel has no open file description locks");
 		return;

@@ -1,0 +1,52 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lock.h"
+
+/* An open file description's lock (F_OFD_SETLKW) rather than the
+ * process's: each thread opens the file itself, and a process lock would
+ * let them all in at once. The two kinds exclude each other, so a process
+ * that still takes process locks is waited for; a kernel without OFD
+ * locks gets those (kss.fcgi then runs one thread, kss_lock_ofd()). */
+int
+kss_lock_range(int fd, short type, off_t start, off_t len)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET,
+	    .l_start = start, .l_len = len};
+	int cmd = F_SETLKW;
+
+#ifdef F_OFD_SETLKW
+	cmd = F_OFD_SETLKW;
+#endif
+	while (fcntl(fd, cmd, &fl) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EINVAL || cmd == F_SETLKW)
+			return -1;
+		cmd = F_SETLKW;
+		fl.l_pid = 0;
+	}
+	return 0;
+}
+
+bool
+kss_lock_ofd(void)
+{
+#if defined(F_OFD_GETLK) && defined(MFD_CLOEXEC)
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	int fd = memfd_create("kss-lock-probe", MFD_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = fcntl(fd, F_OFD_GETLK, &fl) == 0;
+	close(fd);
+	return ok;
+#else
+	return false;
+#endif
+}
