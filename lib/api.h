@@ -12,6 +12,7 @@ struct kss_config;
 struct kss_log;
 struct kss_req;
 struct kss_store;
+struct kss_throttle;
 
 struct kss_ctx {
 	const struct kss_config *cfg;
@@ -19,6 +20,8 @@ struct kss_ctx {
 	const struct kss_req *req;
 	struct kss_store *store;
 	struct kss_authcache *authcache;	/* or NULL */
+	struct kss_throttle *throttle;		/* or NULL */
+	long retry_after;	/* seconds, with KSS_E_THROTTLED */
 	const char *arg;	/* the route's :document, when it has one */
 	size_t arglen;
 	json_t *out;		/* set with status by a handler that succeeds */

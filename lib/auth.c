@@ -9,6 +9,7 @@
 #include "authcache.h"
 #include "log.h"
 #include "store.h"
+#include "throttle.h"
 #include "valid.h"
 
 enum kss_err
@@ -146,10 +147,30 @@ rehash(struct kss_store *st, const char *user, const char *key, int cost,
 	return KSS_OK;
 }
 
+/* Whether who's address is over its limit of failed logins (then
+ * who->retry_after says for how long). */
+static bool
+throttled(struct kss_asker *who, time_t now)
+{
+	if (who == NULL)
+		return false;
+	who->retry_after = kss_throttle_wait(who->throttle, who->addr,
+	    who->limit, who->window, now);
+	return who->retry_after > 0;
+}
+
+static void
+failed(struct kss_asker *who, time_t now)
+{
+	if (who != NULL)
+		kss_throttle_fail(who->throttle, who->addr, who->limit,
+		    who->window, now);
+}
+
 enum kss_err
 kss_auth_user(struct kss_store *st, const char *user, const char *key,
     int cost, const struct kss_log *log, struct kss_authcache *cache,
-    struct kss_secret *out)
+    struct kss_asker *who, struct kss_secret *out)
 {
 	struct kss_secret s = {NULL, false};
 	time_t now = time(NULL);
@@ -159,17 +180,27 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 	    strlen(key) > KSS_KEY_MAX || !kss_valid_name(user, strlen(user)))
 		return KSS_E_UNAUTHORIZED;
 	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK) {
-		/* The cache is asked as for a real account (it misses), so
-		 * that its work, too, is the same for a name without one. */
+		/* The cache is asked as for a real account (it misses), and
+		 * the limit too, so that their work is the same for a name
+		 * without one, and so is the answer: 429 or 401. */
 		if (e == KSS_E_NO_ACCOUNT) {
 			(void)kss_authcache_hit(cache, user, "", key, now);
+			if (throttled(who, now))
+				return KSS_E_THROTTLED;
 			spend_kdf(key, cost);
+			failed(who, now);
 		}
 		return e;
 	}
 	/* The secret is read afresh every time: a changed credential has a
-	 * new hash, which no cache entry matches. */
+	 * new hash, which no cache entry matches. Only a login the cache
+	 * does not vouch for meets the limit: a device whose key is known
+	 * good is never turned away with its guessing neighbours. */
 	if (!(s.hashed && kss_authcache_hit(cache, user, s.value, key, now))) {
+		if (throttled(who, now)) {
+			kss_secret_free(&s);
+			return KSS_E_THROTTLED;
+		}
 		if (!kss_auth_verify(&s, key)) {
 			/* A raw key, or a hash the KDF did not run on at the
 			 * configured cost (garbled, another method or cost),
@@ -177,6 +208,7 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 			if (stale(&s, cost))
 				spend_kdf(key, cost);
 			kss_secret_free(&s);
+			failed(who, now);
 			return KSS_E_UNAUTHORIZED;
 		}
 		if (stale(&s, cost) &&

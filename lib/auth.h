@@ -11,6 +11,7 @@ struct kss_authcache;
 struct kss_log;
 struct kss_secret;
 struct kss_store;
+struct kss_throttle;
 
 #define KSS_KEY_MAX 4096	/* bytes in a key */
 
@@ -21,14 +22,25 @@ enum kss_err kss_auth_hash(const char *key, int cost, char **hash);
  * where they differ. */
 bool kss_auth_verify(const struct kss_secret *s, const char *key);
 
+/* Who asks, for the limit on failed logins per address (throttle.h). */
+struct kss_asker {
+	struct kss_throttle *throttle;	/* NULL: no limit */
+	const char *addr;		/* REMOTE_ADDR, or NULL */
+	int limit, window;		/* KSS_LOGIN_LIMIT */
+	long retry_after;		/* set with KSS_E_THROTTLED */
+};
+
 /* Authenticates user and key against st. KSS_OK when they match; a
  * legacy raw key is then rewritten hashed at cost (best effort, logged).
  * KSS_E_NO_ACCOUNT when a well-formed user does not exist; otherwise
  * KSS_E_UNAUTHORIZED or KSS_E_SERVER. A match found in cache (may be
- * NULL) skips the KDF, and a new one is added to it. When s is not NULL
- * it receives the secret the key matched (caller frees). */
+ * NULL) skips the KDF, and a new one is added to it. A login that would
+ * run the KDF counts against who (may be NULL): from an address over its
+ * limit it is KSS_E_THROTTLED without the KDF, and one that fails is
+ * counted. When s is not NULL it receives the secret the key matched
+ * (caller frees). */
 enum kss_err kss_auth_user(struct kss_store *st, const char *user,
     const char *key, int cost, const struct kss_log *log,
-    struct kss_authcache *cache, struct kss_secret *s);
+    struct kss_authcache *cache, struct kss_asker *who, struct kss_secret *s);
 
 #endif

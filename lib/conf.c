@@ -185,6 +185,40 @@ load_cache(struct kss_config *cfg, const struct kss_params *p,
 	return KSS_OK;
 }
 
+/* KSS_LOGIN_LIMIT: "N/S", N failed logins from one address within S
+ * seconds; "off" (or any false value) for none, where every client comes
+ * through one proxy address. */
+static enum kss_err
+load_login_limit(struct kss_config *cfg, const struct kss_params *p,
+    const struct kss_log *log)
+{
+	const char *v = get(p, "KSS_LOGIN_LIMIT");
+	bool on;
+	char *end;
+	long n, s;
+
+	cfg->login_limit = KSS_LOGIN_LIMIT_DEFAULT;
+	cfg->login_window = KSS_LOGIN_WINDOW_DEFAULT;
+	if (v == NULL || *v == '\0')
+		return KSS_OK;
+	if (kss_config_bool(v, &on) == 0 && !on) {
+		cfg->login_limit = 0;
+		return KSS_OK;
+	}
+	errno = 0;
+	if (*v >= '0' && *v <= '9' && (n = strtol(v, &end, 10), *end == '/') &&
+	    end[1] >= '0' && end[1] <= '9' && (s = strtol(end + 1, &end, 10),
+	    *end == '\0') && errno == 0 && n >= 1 && n <= 1000000 && s >= 1 &&
+	    s <= 86400) {
+		cfg->login_limit = (int)n;
+		cfg->login_window = (int)s;
+		return KSS_OK;
+	}
+	kss_logf(log, "KSS_LOGIN_LIMIT must be N/S (N failed logins from one "
+	    "address within S seconds, N 1-1000000, S 1-86400) or off");
+	return KSS_E_SERVER;
+}
+
 enum kss_err
 kss_config_load(struct kss_config *cfg, const struct kss_params *p,
     const struct kss_log *log)
@@ -198,7 +232,8 @@ kss_config_load(struct kss_config *cfg, const struct kss_params *p,
 		&cfg->strict_accept)) != KSS_OK ||
 	    (e = load_cost(cfg, p, log)) != KSS_OK ||
 	    (e = load_bool_on(p, log, "KSS_FSYNC", &cfg->fsync)) != KSS_OK ||
-	    (e = load_cache(cfg, p, log)) != KSS_OK)
+	    (e = load_cache(cfg, p, log)) != KSS_OK ||
+	    (e = load_login_limit(cfg, p, log)) != KSS_OK)
 		return e;
 	return KSS_OK;
 }

@@ -17,6 +17,8 @@ struct kss_params {
 };
 
 #define KSS_HASH_COST_DEFAULT 5
+#define KSS_LOGIN_LIMIT_DEFAULT 50	/* failed logins per address */
+#define KSS_LOGIN_WINDOW_DEFAULT 600	/* within so many seconds */
 #define KSS_DIR_SIZE 4096
 
 struct kss_config {
@@ -29,6 +31,10 @@ struct kss_config {
 	/* KSS_CACHE_DIR: the key cache CGI processes share, default
 	 * $XDG_RUNTIME_DIR/kss, else (empty here) /dev/shm/kss-<uid> */
 	char cache_dir[KSS_DIR_SIZE];
+	/* KSS_LOGIN_LIMIT: failed logins (0: no limit) an address may
+	 * have within login_window seconds */
+	int login_limit;
+	int login_window;
 };
 
 /* Fills cfg from p. A value kss cannot use is logged by name and gives

@@ -25,6 +25,8 @@ static const struct {
 	[KSS_E_NOT_FOUND] = {404, 404, "Not found."},
 	[KSS_E_METHOD] = {405, 405, "Method not allowed."},
 	[KSS_E_TOO_LARGE] = {413, 413, "Request body too large."},
+	[KSS_E_THROTTLED] = {429, 429,
+	    "Too many failed logins from this address; try again later."},
 };
 
 static enum kss_err

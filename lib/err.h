@@ -20,6 +20,7 @@ enum kss_err {
 	KSS_E_NOT_FOUND,	/* 404: no such route (kss) */
 	KSS_E_METHOD,		/* 405: known path, wrong method (kss) */
 	KSS_E_TOO_LARGE,	/* 413: body over the limit (kss) */
+	KSS_E_THROTTLED,	/* 429: too many failed logins (kss) */
 	KSS_ERR__MAX
 };
 

@@ -37,6 +37,7 @@ bool kss_server_threads_ok(void);
 struct kss_response {
 	int status;
 	char allow[32];		/* Allow header of a 405, else empty */
+	long retry_after;	/* Retry-After of a 429, else 0 */
 	char *body;		/* JSON, malloc'd */
 	size_t len;
 };

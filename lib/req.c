@@ -157,6 +157,7 @@ kss_req_parse(struct kss_req *r, const struct kss_io *io)
 	r->accept = param(io, "HTTP_ACCEPT");
 	r->user = param(io, "HTTP_X_AUTH_USER");
 	r->key = param(io, "HTTP_X_AUTH_KEY");
+	r->addr = param(io, "REMOTE_ADDR");
 	if (resolve_paths(r, io) < 0)
 		return KSS_E_SERVER;
 	if (content_length(param(io, "CONTENT_LENGTH"), &len) < 0)

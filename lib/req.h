@@ -30,6 +30,7 @@ struct kss_req {
 	const char *accept;	/* HTTP_ACCEPT, or NULL */
 	const char *user;	/* HTTP_X_AUTH_USER, or NULL */
 	const char *key;	/* HTTP_X_AUTH_KEY, or NULL */
+	const char *addr;	/* REMOTE_ADDR, or NULL */
 	json_t *body;		/* the body's object, or NULL without one */
 };
 

@@ -2,6 +2,7 @@
  * check, routing, the handler, and the JSON response. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,8 +59,10 @@ dispatch(const struct kss_io *io, struct kss_server *srv,
 		return e;
 	kss_store_set_fsync(st, cfg->fsync);
 	c->store = st;
-	if (srv != NULL)
+	if (srv != NULL) {
 		c->authcache = kss_server_cache(srv, cfg);
+		c->throttle = kss_server_throttle(srv, cfg);
+	}
 	return route->handler(c);
 }
 
@@ -77,6 +80,7 @@ respond(struct kss_response *resp, enum kss_err e, struct kss_ctx *c)
 		resp->status = c->status;
 	if (e != KSS_E_METHOD)
 		resp->allow[0] = '\0';
+	resp->retry_after = e == KSS_E_THROTTLED ? c->retry_after : 0;
 	resp->body = body == NULL ? NULL : kss_json_dump(body, &resp->len);
 	json_decref(body);
 	if (resp->body == NULL) {
@@ -149,6 +153,7 @@ reason(int status)
 	case 405: return "Method Not Allowed";
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
+	case 429: return "Too Many Requests";
 	default: return "Internal Server Error";
 	}
 }
@@ -169,8 +174,9 @@ decimal(char out[24], unsigned long long v)
 int
 kss_response_head(const struct kss_response *resp, char *buf, size_t size)
 {
-	char status[24], length[24];
+	char status[24], length[24], retry[24];
 	const char *allow = resp->allow[0] ? resp->allow : NULL;
+	bool wait = resp->retry_after > 0;
 	/* Exactly application/json, no charset: KOReader 2025.04+ checks
 	 * (DESIGN.md §2). Pieces copied rather than snprintf()'d: this is
 	 * on every answer. */
@@ -181,6 +187,8 @@ kss_response_head(const struct kss_response *resp, char *buf, size_t size)
 		"Cache-Control: no-store\r\n"
 		"Content-Length: ", decimal(length, resp->len),
 		allow ? "\r\nAllow: " : "", allow ? allow : "",
+		wait ? "\r\nRetry-After: " : "",
+		wait ? decimal(retry, (unsigned long long)resp->retry_after) : "",
 		"\r\n\r\n",
 	};
 	size_t i, n, len = 0;

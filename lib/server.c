@@ -24,6 +24,7 @@
 #include "log.h"
 #include "server.h"
 #include "store.h"
+#include "throttle.h"
 
 /* Data directories a process keeps open; a process is normally given one
  * (KSS_DIR), and more are served, opened per request, not refused. */
@@ -39,6 +40,8 @@ struct kept {
 struct kss_server {
 	bool keep;
 	struct kss_authcache *cache;
+	struct kss_throttle *throttle;	/* for throttle_dir */
+	char *throttle_dir;
 	struct kept kept[KEPT];
 	struct kss_store scratch;	/* this request's, when not kept */
 	const struct kss_log *cur;	/* this request's error log */
@@ -108,6 +111,8 @@ kss_server_free(struct kss_server *s)
 		drop(&s->kept[i]);
 	kss_store_close(&s->scratch);
 	kss_authcache_free(s->cache);
+	kss_throttle_free(s->throttle);
+	free(s->throttle_dir);
 	free(s);
 }
 
@@ -124,30 +129,65 @@ kss_server_end(struct kss_server *s)
 	if (!s->keep) {
 		kss_authcache_free(s->cache);
 		s->cache = NULL;
+		kss_throttle_free(s->throttle);
+		s->throttle = NULL;
+		free(s->throttle_dir);
+		s->throttle_dir = NULL;
 	}
 	s->cur = NULL;
+}
+
+/* The shared RAM folder cfg names: KSS_CACHE_DIR, else
+ * /dev/shm/kss-<uid> (named here, not per request in the configuration:
+ * only a login the caches miss asks). */
+static const char *
+shared_dir(const struct kss_config *cfg, char buf[40])
+{
+	if (cfg->cache_dir[0] != '\0')
+		return cfg->cache_dir;
+	snprintf(buf, 40, "/dev/shm/kss-%lu", (unsigned long)geteuid());
+	return buf;
 }
 
 struct kss_authcache *
 kss_server_cache(struct kss_server *s, const struct kss_config *cfg)
 {
+	char buf[40];
+
 	if (!cfg->auth_cache)
 		return NULL;
 	/* A process per request shares the cache through a folder; it is
 	 * this request's, like the store, and nothing is opened until a
 	 * login asks. */
-	if (!s->keep && s->cache == NULL) {
-		char dir[40];
-
-		/* Named here, not per request in the configuration: only a
-		 * CGI process asks. */
-		if (cfg->cache_dir[0] == '\0')
-			snprintf(dir, sizeof(dir), "/dev/shm/kss-%lu",
-			    (unsigned long)geteuid());
-		s->cache = kss_authcache_shared(cfg->cache_dir[0] != '\0' ?
-		    cfg->cache_dir : dir, cfg->dir, &s->relay);
-	}
+	if (!s->keep && s->cache == NULL)
+		s->cache = kss_authcache_shared(shared_dir(cfg, buf), cfg->dir,
+		    &s->relay);
 	return s->cache;
+}
+
+struct kss_throttle *
+kss_server_throttle(struct kss_server *s, const struct kss_config *cfg)
+{
+	const char *dir;
+	char buf[40];
+
+	if (cfg->login_limit <= 0)
+		return NULL;
+	/* Every process and thread counts in the one table, so even a
+	 * FastCGI process keeps only its handle, made anew when a request
+	 * names another folder. */
+	dir = shared_dir(cfg, buf);
+	if (s->throttle != NULL && strcmp(s->throttle_dir, dir) == 0)
+		return s->throttle;
+	kss_throttle_free(s->throttle);
+	free(s->throttle_dir);
+	s->throttle = NULL;
+	if ((s->throttle_dir = strdup(dir)) != NULL &&
+	    (s->throttle = kss_throttle_new(dir, cfg->dir, &s->relay)) == NULL) {
+		free(s->throttle_dir);
+		s->throttle_dir = NULL;
+	}
+	return s->throttle;
 }
 
 /* Whether k still is the store of dir: the same path, naming the same

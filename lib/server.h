@@ -11,6 +11,7 @@ struct kss_config;
 struct kss_log;
 struct kss_server;
 struct kss_store;
+struct kss_throttle;
 
 /* Starts a request: until kss_server_end(), stores log to log. */
 void kss_server_begin(struct kss_server *s, const struct kss_log *log);
@@ -29,6 +30,12 @@ enum kss_err kss_server_store(struct kss_server *s,
  * own in memory when it keeps state, else the one shared through
  * cfg->cache_dir; NULL when cfg turns it off or out of memory. */
 struct kss_authcache *kss_server_cache(struct kss_server *s,
+    const struct kss_config *cfg);
+
+/* The count of failed logins per address for a request configured by cfg
+ * (throttle.h), in the folder of the shared key cache, whatever the
+ * transport; NULL when cfg turns the limit off or out of memory. */
+struct kss_throttle *kss_server_throttle(struct kss_server *s,
     const struct kss_config *cfg);
 
 #endif

@@ -158,29 +158,32 @@ RUN=("$KSS_BIN")
 
 # kss_run [VAR=value ...] [--] [ARG ...]: the one way the tests run kss
 # (or RUN): with exactly those variables plus the sanitizer options (env
-# -i) and the test's key cache (unless the caller names one), stdin and
+# -i) and the test's shared folder (unless the caller names one), stdin and
 # stdout the caller's. What it writes to stderr is left in
 # ERRLOG and kept for done_testing's search for secrets; a key among the
 # variables is noted as one. Returns the exit status, for the caller to
 # check (req and raw_req count a non-zero one in BAD_EXITS).
 kss_run() {
 	local vars=() v err=$TMP/err.$BASHPID rc=0	# racers run at once
-	local cache=1
+	local dir=1 auth=1 limit=1
 	mapfile -t vars < <(san_env)
 	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
 		case $1 in
 		HTTP_X_AUTH_KEY=*) secret "${1#*=}" ;;
-		KSS_CACHE_DIR=* | KSS_AUTH_CACHE=*) cache=0 ;;
+		KSS_CACHE_DIR=*) dir=0 ;;
+		KSS_AUTH_CACHE=*) auth=0 ;;
+		KSS_LOGIN_LIMIT=*) limit=0 ;;
 		esac
 		vars+=("$1")
 		shift
 	done
-	if [ $cache = 1 ]; then
-		if [ -n "$CACHE" ]; then
-			vars+=("KSS_CACHE_DIR=$CACHE")
-		else
-			vars+=("KSS_AUTH_CACHE=false")
-		fi
+	# The shared folder (key cache, count of failed logins) is the
+	# test's; without one, both are off rather than the machine's.
+	if [ $dir = 1 ] && [ -n "$CACHE" ]; then
+		vars+=("KSS_CACHE_DIR=$CACHE")
+	elif [ $dir = 1 ]; then
+		[ $auth = 1 ] && vars+=("KSS_AUTH_CACHE=false")
+		[ $limit = 1 ] && vars+=("KSS_LOGIN_LIMIT=off")
 	fi
 	[ "${1:-}" = -- ] && shift
 	env -i "${vars[@]}" "${RUN[@]}" "$@" 2>"$err" || rc=$?

@@ -60,7 +60,7 @@ login(struct kss_store *st, const char *user, const char *key)
 {
 	runs = 0;
 	setting[0] = '\0';
-	return kss_auth_user(st, user, key, COST, &lg, NULL, NULL);
+	return kss_auth_user(st, user, key, COST, &lg, NULL, NULL, NULL);
 }
 
 static struct kss_store st;
@@ -79,7 +79,7 @@ static enum kss_err
 login_with(struct kss_authcache *c, const char *user, const char *key)
 {
 	runs = 0;
-	return kss_auth_user(&st, user, key, COST, &lg, c, NULL);
+	return kss_auth_user(&st, user, key, COST, &lg, c, NULL, NULL);
 }
 
 /* CGI: each request a process of its own, sharing verified keys through
@@ -217,7 +217,8 @@ main(void)
 	snprintf(path, sizeof(path), "%s/old/auth.json", root);
 	put_text(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
 	meanwhile = race_upgrade;
-	is_int(kss_auth_user(&st, "old", "rawkey", COST, &lg, NULL, &got), KSS_OK,
+	is_int(kss_auth_user(&st, "old", "rawkey", COST, &lg, NULL, NULL, &got),
+	    KSS_OK,
 	    "a legacy login that loses the race to rewrite the key stands");
 	is_str(got.value, racer, "with the winner's hash as its secret");
 	ok(got.hashed, "marked hashed");
@@ -228,7 +229,7 @@ main(void)
 		return 1;
 	put_text(path, "{\"x-auth-user\": \"old\", \"x-auth-key\": \"rawkey\"}");
 	meanwhile = race_upgrade;
-	is_int(kss_auth_user(&st, "old", "rawkey", COST, &lg, NULL, &got),
+	is_int(kss_auth_user(&st, "old", "rawkey", COST, &lg, NULL, NULL, &got),
 	    KSS_E_UNAUTHORIZED, "a legacy login whose key changed meanwhile fails");
 	free(racer);
 	shared(root);

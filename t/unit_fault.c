@@ -594,7 +594,7 @@ rehash_unwritable(struct kss_store *st, const char *dir)
 	snprintf(p, sizeof(p), "%s/raw/auth.json", dir);
 	put_text(p, "{\"x-auth-user\": \"raw\", \"x-auth-key\": \"rawkey\"}");
 	arm("write", 1, 0, EROFS);
-	is_int(kss_auth_user(st, "raw", "rawkey", 2, &lg, NULL, &s), KSS_OK,
+	is_int(kss_auth_user(st, "raw", "rawkey", 2, &lg, NULL, NULL, &s), KSS_OK,
 	    "unwritable: a raw key still logs in");
 	disarm();
 	ok(!s.hashed && s.value != NULL && strcmp(s.value, "rawkey") == 0,
@@ -604,7 +604,7 @@ rehash_unwritable(struct kss_store *st, const char *dir)
 		return;
 	st->ops->user_create(st->h, "cheap", cheap);
 	arm("write", 1, 0, EROFS);
-	is_int(kss_auth_user(st, "cheap", "cheapkey", 2, &lg, NULL, &s), KSS_OK,
+	is_int(kss_auth_user(st, "cheap", "cheapkey", 2, &lg, NULL, NULL, &s), KSS_OK,
 	    "unwritable: a hash of another cost still logs in");
 	disarm();
 	is_str(s.value, cheap, "unwritable: and stays as it was");
