@@ -50,7 +50,8 @@ try_nginx() {
 	    -e "s|/dev/shm/kss;|$CACHE;|" \
 	    -e "s|/usr/local/libexec/kss/kss.cgi|$LIBEXEC/kss.cgi|" \
 	    -e "s|include fastcgi_params;|include $PARAMS;|" \
-	    -e "s|rate=[0-9]*r/[sm];|rate=1r/m;|" \
+	    -e "s|zone=kss_users:1m rate=[0-9]*r/[sm];|zone=kss_users:1m rate=1r/m;|" \
+	    -e "s|\$binary_remote_addr zone=kss_all:1m rate=[0-9]*r/[sm];|\$http_x_kss_test zone=kss_all:1m rate=1r/m;|" \
 	    "$EXAMPLES/nginx.conf" >"$TMP/kss-nginx.conf"
 	{
 		[ "$(id -u)" -eq 0 ] && echo "user root root;"
@@ -106,7 +107,28 @@ rate_check() {
 	done)
 	is "$got" "$want" "$1: the limit on /users/ (burst=$BURST, 1r/m in the test): $((BURST + 1)) answers, then 429"
 	http GET "https://127.0.0.1:$SPORT/healthcheck" -- --interface 127.0.0.2
-	is "$STATUS" 200 "$1: and only /users/ is limited"
+	is "$STATUS" 200 "$1: and the limit on /users/ holds up no other route"
+}
+
+# The example's limit on every route (zone kss_all, per address): in the
+# test's copy keyed by a header of the test's (X-Kss-Test) rather than
+# the address, at 1 request a minute, so that only these requests count:
+# a burst to /healthcheck gets the first request and BURST more, then
+# 429, and so does any other route for the same key.
+ALL_BURST=$(sed -n 's/.*limit_req zone=kss_all burst=\([0-9]*\).*/\1/p' "$EXAMPLES/nginx.conf" | head -n 1)
+all_check() {
+	local want= got= i
+	for i in $(seq $((ALL_BURST + 1))); do want="$want 200"; done
+	want="$want 429"
+	got=$(for i in $(seq $((ALL_BURST + 2))); do
+		curl -s -o /dev/null -w ' %{http_code}' --cacert "$TMP/cert.pem" \
+		    -H "Accept: $ACCEPT" -H "X-Kss-Test: $1" \
+		    "https://127.0.0.1:$SPORT/healthcheck"
+	done)
+	is "$got" "$want" "$1: every route is limited (burst=$ALL_BURST, 1r/m in the test): $((ALL_BURST + 1)) answers, then 429"
+	http GET "https://127.0.0.1:$SPORT/syncs/progress/d" -- -H "X-Kss-Test: $1"
+	is "$STATUS $BODY" '429 {"code":429,"message":"Too many requests; try again later."}' \
+	    "$1: a pull from the same client too, answered in JSON"
 }
 
 # big_bodies NAME BASE_URL: bodies nginx buffers to a temporary file
@@ -149,6 +171,7 @@ scenario nginx-fcgi-root "https://127.0.0.1:$SPORT"
 scenario nginx-fcgi-prefix "https://127.0.0.1:$SPORT/kosync"
 ok $(grep -q 'rate=1r/m;' "$TMP/kss-nginx.conf"; echo $?) "the test's copy of the example limits /users/ to 1r/m"
 rate_check nginx-fcgi
+all_check nginx-fcgi
 big_bodies nginx-fcgi-root "https://127.0.0.1:$SPORT"
 like "$(grep -c 'client request body is buffered to a temporary file' "$TMP/nginx-error.log")" '^[1-9]' \
     "nginx buffered the big bodies to temporary files"
@@ -220,4 +243,5 @@ fi
 is "$(procs_under "$TMP/")" "" "nothing the test started is left running"
 T_CLEANUP=
 ok $([ -z "$CACHE" ] || [ -s "$CACHE/secret" ]; echo $?) "kss.cgi's logins went through the key cache in KSS_CACHE_DIR"
+ok $([ -z "$CACHE" ] || [ -s "$CACHE/logins" ]; echo $?) "failed logins were counted there (KSS_LOGIN_LIMIT)"
 done_testing
