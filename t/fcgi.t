@@ -435,6 +435,38 @@ RUN=("$KSS_BIN")
 as fc $FCK GET /syncs/progress/held
 is "$STATUS $(jf .progress)" '200 "h"' "the held push is on disk"
 
+# A client that goes away mid-body (issue 10 #2): nothing is written, and
+# the one thread serves on.
+start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 KSS_THREADS=1 -- --listen "$TMP/gone.sock"
+T_CLEANUP='kill $PID 2>/dev/null; exec 5>&-'
+RUN=(cgi-fcgi -bind -connect "$TMP/gone.sock")
+listening=$(sockets)
+body='{"document":"gone","progress":"g","percentage":0.5,"device":"K"}'
+mkfifo "$TMP/gone"
+env -i REQUEST_METHOD=PUT PATH_INFO=/syncs/progress CONTENT_LENGTH=${#body} \
+    HTTP_ACCEPT="$ACCEPT" HTTP_X_AUTH_USER=fc HTTP_X_AUTH_KEY=$FCK \
+    "${RUN[@]}" <"$TMP/gone" >/dev/null 2>&1 &
+GONE=$!
+exec 5>"$TMP/gone"
+printf '%s' "${body:0:20}" >&5
+for i in $(seq 500); do
+	[ "$(sockets)" -gt "$listening" ] && break
+	sleep 0.02
+done
+is "$(sockets)" $((listening + 1)) "a push whose client is still sending"
+kill -KILL "$GONE"
+wait "$GONE" 2>/dev/null
+exec 5>&-
+RUN=(timeout 10 cgi-fcgi -bind -connect "$TMP/gone.sock")
+req GET /healthcheck
+is "$STATUS $BODY" '200 {"state":"OK"}' "its client killed mid-body, the process serves the next request"
+stop_kss TERM
+is "$RC" 0 "and stops cleanly"
+T_CLEANUP=
+RUN=("$KSS_BIN")
+as fc $FCK GET /syncs/progress/gone
+is "$STATUS $BODY" '200 {}' "the push that lost its client was not written"
+
 # A thread count kss cannot use stops it at start, saying what it wants.
 for bad in 0 65 two -1 " 2"; do
 	start_kss KSS_DIR="$DATA" KSS_THREADS="$bad" -- --listen "$TMP/bad.sock"
