@@ -159,11 +159,23 @@ throttled(struct kss_asker *who, time_t now)
 	return who->retry_after > 0;
 }
 
+/* Before a login that runs the KDF: its failure counted in advance,
+ * unless the address reached its limit meanwhile (true). */
+static bool
+begin(struct kss_asker *who, time_t now)
+{
+	if (who == NULL)
+		return false;
+	who->retry_after = kss_throttle_begin(who->throttle, who->addr,
+	    who->limit, who->window, now);
+	return who->retry_after > 0;
+}
+
 static void
-failed(struct kss_asker *who, time_t now)
+end(struct kss_asker *who, bool ok, time_t now)
 {
 	if (who != NULL)
-		kss_throttle_fail(who->throttle, who->addr, who->limit,
+		kss_throttle_end(who->throttle, who->addr, ok, who->limit,
 		    who->window, now);
 }
 
@@ -179,25 +191,27 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 	if (user == NULL || key == NULL || *key == '\0' ||
 	    strlen(key) > KSS_KEY_MAX || !kss_valid_name(user, strlen(user)))
 		return KSS_E_UNAUTHORIZED;
+	/* An address over its limit gets no answer about any key, not even
+	 * one the cache knows good (it would tell right from wrong at no
+	 * cost), and the refusal comes before anything about the name. */
+	if (throttled(who, now))
+		return KSS_E_THROTTLED;
 	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK) {
-		/* The cache is asked as for a real account (it misses), and
-		 * the limit too, so that their work is the same for a name
-		 * without one, and so is the answer: 429 or 401. */
+		/* The cache and the limit are asked as for a real account,
+		 * so that their work is the same for a name without one. */
 		if (e == KSS_E_NO_ACCOUNT) {
 			(void)kss_authcache_hit(cache, user, "", key, now);
-			if (throttled(who, now))
+			if (begin(who, now))
 				return KSS_E_THROTTLED;
 			spend_kdf(key, cost);
-			failed(who, now);
+			end(who, false, now);
 		}
 		return e;
 	}
 	/* The secret is read afresh every time: a changed credential has a
-	 * new hash, which no cache entry matches. Only a login the cache
-	 * does not vouch for meets the limit: a device whose key is known
-	 * good is never turned away with its guessing neighbours. */
+	 * new hash, which no cache entry matches. */
 	if (!(s.hashed && kss_authcache_hit(cache, user, s.value, key, now))) {
-		if (throttled(who, now)) {
+		if (begin(who, now)) {
 			kss_secret_free(&s);
 			return KSS_E_THROTTLED;
 		}
@@ -208,9 +222,10 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 			if (stale(&s, cost))
 				spend_kdf(key, cost);
 			kss_secret_free(&s);
-			failed(who, now);
+			end(who, false, now);
 			return KSS_E_UNAUTHORIZED;
 		}
+		end(who, true, now);
 		if (stale(&s, cost) &&
 		    (e = rehash(st, user, key, cost, log, &s)) != KSS_OK) {
 			kss_secret_free(&s);

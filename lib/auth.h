@@ -34,11 +34,11 @@ struct kss_asker {
  * legacy raw key is then rewritten hashed at cost (best effort, logged).
  * KSS_E_NO_ACCOUNT when a well-formed user does not exist; otherwise
  * KSS_E_UNAUTHORIZED or KSS_E_SERVER. A match found in cache (may be
- * NULL) skips the KDF, and a new one is added to it. A login that would
- * run the KDF counts against who (may be NULL): from an address over its
- * limit it is KSS_E_THROTTLED without the KDF, and one that fails is
- * counted. When s is not NULL it receives the secret the key matched
- * (caller frees). */
+ * NULL) skips the KDF, and a new one is added to it. who (may be NULL)
+ * says where the login comes from: from an address over its limit of
+ * failed logins any login is KSS_E_THROTTLED, before the store or the
+ * cache is asked; one that runs the KDF and fails is counted. When s is
+ * not NULL it receives the secret the key matched (caller frees). */
 enum kss_err kss_auth_user(struct kss_store *st, const char *user,
     const char *key, int cost, const struct kss_log *log,
     struct kss_authcache *cache, struct kss_asker *who, struct kss_secret *s);

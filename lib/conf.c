@@ -187,7 +187,7 @@ load_cache(struct kss_config *cfg, const struct kss_params *p,
 
 /* KSS_LOGIN_LIMIT: "N/S", N failed logins from one address within S
  * seconds; "off" (or any false value) for none, where every client comes
- * through one proxy address. */
+ * through one proxy address; "on" (any true value) for the default. */
 static enum kss_err
 load_login_limit(struct kss_config *cfg, const struct kss_params *p,
     const struct kss_log *log)
@@ -201,8 +201,9 @@ load_login_limit(struct kss_config *cfg, const struct kss_params *p,
 	cfg->login_window = KSS_LOGIN_WINDOW_DEFAULT;
 	if (v == NULL || *v == '\0')
 		return KSS_OK;
-	if (kss_config_bool(v, &on) == 0 && !on) {
-		cfg->login_limit = 0;
+	if (kss_config_bool(v, &on) == 0) {
+		if (!on)
+			cfg->login_limit = 0;
 		return KSS_OK;
 	}
 	errno = 0;

@@ -40,8 +40,9 @@ struct kept {
 struct kss_server {
 	bool keep;
 	struct kss_authcache *cache;
-	struct kss_throttle *throttle;	/* for throttle_dir */
+	struct kss_throttle *throttle;	/* for throttle_dir, throttle_data */
 	char *throttle_dir;
+	char *throttle_data;
 	struct kept kept[KEPT];
 	struct kss_store scratch;	/* this request's, when not kept */
 	const struct kss_log *cur;	/* this request's error log */
@@ -94,6 +95,17 @@ drop(struct kept *k)
 	k->dir = NULL;
 }
 
+static void
+drop_throttle(struct kss_server *s)
+{
+	kss_throttle_free(s->throttle);
+	free(s->throttle_dir);
+	free(s->throttle_data);
+	s->throttle = NULL;
+	s->throttle_dir = NULL;
+	s->throttle_data = NULL;
+}
+
 bool
 kss_server_threads_ok(void)
 {
@@ -111,8 +123,7 @@ kss_server_free(struct kss_server *s)
 		drop(&s->kept[i]);
 	kss_store_close(&s->scratch);
 	kss_authcache_free(s->cache);
-	kss_throttle_free(s->throttle);
-	free(s->throttle_dir);
+	drop_throttle(s);
 	free(s);
 }
 
@@ -129,10 +140,7 @@ kss_server_end(struct kss_server *s)
 	if (!s->keep) {
 		kss_authcache_free(s->cache);
 		s->cache = NULL;
-		kss_throttle_free(s->throttle);
-		s->throttle = NULL;
-		free(s->throttle_dir);
-		s->throttle_dir = NULL;
+		drop_throttle(s);
 	}
 	s->cur = NULL;
 }
@@ -175,18 +183,17 @@ kss_server_throttle(struct kss_server *s, const struct kss_config *cfg)
 		return NULL;
 	/* Every process and thread counts in the one table, so even a
 	 * FastCGI process keeps only its handle, made anew when a request
-	 * names another folder. */
+	 * names another folder (or another KSS_DIR, which the folder must
+	 * not be in). */
 	dir = shared_dir(cfg, buf);
-	if (s->throttle != NULL && strcmp(s->throttle_dir, dir) == 0)
+	if (s->throttle != NULL && strcmp(s->throttle_dir, dir) == 0 &&
+	    strcmp(s->throttle_data, cfg->dir) == 0)
 		return s->throttle;
-	kss_throttle_free(s->throttle);
-	free(s->throttle_dir);
-	s->throttle = NULL;
-	if ((s->throttle_dir = strdup(dir)) != NULL &&
-	    (s->throttle = kss_throttle_new(dir, cfg->dir, &s->relay)) == NULL) {
-		free(s->throttle_dir);
-		s->throttle_dir = NULL;
-	}
+	drop_throttle(s);
+	if ((s->throttle_dir = strdup(dir)) == NULL ||
+	    (s->throttle_data = strdup(cfg->dir)) == NULL ||
+	    (s->throttle = kss_throttle_new(dir, cfg->dir, &s->relay)) == NULL)
+		drop_throttle(s);
 	return s->throttle;
 }
 

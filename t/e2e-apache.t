@@ -81,5 +81,5 @@ T_CLEANUP=
 ok $(grep -q 'error' "$TMP/httpd-error.log"; [ $? -eq 1 ]; echo $?) \
     "no errors in Apache's log $(grep error "$TMP/httpd-error.log" | head -3)"
 ok $([ -z "$CACHE" ] || [ -s "$CACHE/secret" ]; echo $?) "kss.cgi's logins went through the key cache in KSS_CACHE_DIR"
-ok $([ -z "$CACHE" ] || [ -s "$CACHE/logins" ]; echo $?) "failed logins were counted there (KSS_LOGIN_LIMIT)"
+ok $([ -z "$CACHE" ] || [ -s "$CACHE/logins" ]; echo $?) "the table of failed logins is there too (KSS_LOGIN_LIMIT)"
 done_testing

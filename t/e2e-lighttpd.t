@@ -58,6 +58,6 @@ is "$(procs_under "$TMP/")" "" "nothing it started is left running"
 T_CLEANUP=
 wait $DRAIN
 ok $([ -z "$CACHE" ] || [ -s "$CACHE/secret" ]; echo $?) "kss.cgi's logins went through the key cache in KSS_CACHE_DIR"
-ok $([ -z "$CACHE" ] || [ -s "$CACHE/logins" ]; echo $?) "failed logins were counted there (KSS_LOGIN_LIMIT)"
+ok $([ -z "$CACHE" ] || [ -s "$CACHE/logins" ]; echo $?) "the table of failed logins is there too (KSS_LOGIN_LIMIT)"
 ok $(grep -rq 'x-auth-key"' "$DATA"; [ $? -eq 1 ]; echo $?) "no raw key on disk"
 done_testing

@@ -243,5 +243,5 @@ fi
 is "$(procs_under "$TMP/")" "" "nothing the test started is left running"
 T_CLEANUP=
 ok $([ -z "$CACHE" ] || [ -s "$CACHE/secret" ]; echo $?) "kss.cgi's logins went through the key cache in KSS_CACHE_DIR"
-ok $([ -z "$CACHE" ] || [ -s "$CACHE/logins" ]; echo $?) "failed logins were counted there (KSS_LOGIN_LIMIT)"
+ok $([ -z "$CACHE" ] || [ -s "$CACHE/logins" ]; echo $?) "the table of failed logins is there too (KSS_LOGIN_LIMIT)"
 done_testing

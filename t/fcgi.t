@@ -467,6 +467,30 @@ RUN=("$KSS_BIN")
 as fc $FCK GET /syncs/progress/gone
 is "$STATUS $BODY" '200 {}' "the push that lost its client was not written"
 
+# The limit on failed logins holds across the threads of a process (and
+# its processes: t/throttle.t): 4 threads, a limit of 2.
+if [ -n "$CACHE" ]; then
+	start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 KSS_THREADS=4 KSS_CACHE_DIR="$CACHE" \
+	    KSS_LOGIN_LIMIT=2/600 -- --listen "$TMP/lim.sock"
+	T_CLEANUP='kill $PID 2>/dev/null'
+	RUN=(timeout 10 cgi-fcgi -bind -connect "$TMP/lim.sock")
+	codes=
+	for i in 1 2 3 4 5 6; do
+		as fc fc-wrong-key-77a1 REMOTE_ADDR=192.0.2.70 GET /users/auth
+		codes="$codes $STATUS"
+	done
+	is "$codes" " 401 401 429 429 429 429" "FastCGI, 4 threads, limit 2: two wrong keys, then 429"
+	as fc $FCK REMOTE_ADDR=192.0.2.70 GET /users/auth
+	is "$STATUS" 429 "the right key too, from that address"
+	as fc $FCK REMOTE_ADDR=192.0.2.71 GET /users/auth
+	is "$STATUS" 200 "another address logs in"
+	stop_kss TERM
+	is "$RC" 0 "stopped"
+	RUN=("$KSS_BIN")
+else
+	skip "the limit on failed logins across threads" "no tmpfs at /dev/shm"
+fi
+
 # A thread count kss cannot use stops it at start, saying what it wants.
 for bad in 0 65 two -1 " 2"; do
 	start_kss KSS_DIR="$DATA" KSS_THREADS="$bad" -- --listen "$TMP/bad.sock"

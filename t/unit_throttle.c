@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <linux/magic.h>
 
 #include "../lib/throttle.c"
@@ -42,6 +43,28 @@ file_has(const char *path, const char *s)
 	return memmem(buf, n, s, strlen(s)) != NULL;
 }
 
+/* A login from addr that ran the KDF and failed. */
+static void
+fail(struct kss_throttle *t, const char *addr, int limit, int window,
+    time_t now)
+{
+	if (kss_throttle_begin(t, addr, limit, window, now) == 0)
+		kss_throttle_end(t, addr, false, limit, window, now);
+}
+
+/* The count of addr's slot, or -1 when it has none. */
+static long
+count_of(struct kss_throttle *t, const char *addr)
+{
+	uint8_t tag[TAG_LEN];
+	struct slot *s;
+
+	if (t->table == NULL)
+		return -1;
+	s = find(set_of(t, addr, tag), tag);
+	return s == NULL ? -1 : (long)s->count;
+}
+
 /* The limit, the window, another address, the log. */
 static void
 counts(const char *dir, time_t t)
@@ -56,12 +79,12 @@ counts(const char *dir, time_t t)
 	is_int((int)kss_throttle_wait(a, "192.0.2.1", 3, 60, t), 0,
 	    "no failure yet: no wait");
 	logged_lines = 0;
-	kss_throttle_fail(a, "192.0.2.1", 3, 60, t);
-	kss_throttle_fail(b, "192.0.2.1", 3, 60, t + 5);
+	fail(a, "192.0.2.1", 3, 60, t);
+	fail(b, "192.0.2.1", 3, 60, t + 5);
 	is_int((int)kss_throttle_wait(a, "192.0.2.1", 3, 60, t + 6), 0,
 	    "two failures of three allowed: no wait");
 	is_int(logged_lines, 0, "and nothing logged");
-	kss_throttle_fail(a, "192.0.2.1", 3, 60, t + 10);
+	fail(a, "192.0.2.1", 3, 60, t + 10);
 	is_int((int)kss_throttle_wait(b, "192.0.2.1", 3, 60, t + 10), 50,
 	    "the third, counted by either process: wait for the window's "
 	    "end (50 s)");
@@ -70,7 +93,7 @@ counts(const char *dir, time_t t)
 	    "naming the address: %s", logged);
 	said = logged_lines;
 	for (i = 0; i < 5; i++)
-		kss_throttle_fail(b, "192.0.2.1", 3, 60, t + 20);
+		fail(b, "192.0.2.1", 3, 60, t + 20);
 	is_int(logged_lines, said, "not said again within the window");
 	is_int((int)kss_throttle_wait(a, "192.0.2.2", 3, 60, t + 20), 0,
 	    "another address is not held up");
@@ -78,7 +101,7 @@ counts(const char *dir, time_t t)
 	    "one second before the window ends: 1 s");
 	is_int((int)kss_throttle_wait(a, "192.0.2.1", 3, 60, t + 60), 0,
 	    "at its end: free again");
-	kss_throttle_fail(a, "192.0.2.1", 3, 60, t + 61);
+	fail(a, "192.0.2.1", 3, 60, t + 61);
 	is_int((int)kss_throttle_wait(a, "192.0.2.1", 3, 60, t + 61), 0,
 	    "a failure after the window starts a new count");
 	is_int((int)kss_throttle_wait(a, "192.0.2.1", 2, 60, t + 61), 0,
@@ -111,12 +134,12 @@ crowd(const char *dir, time_t t)
 	int i, held = 0;
 
 	for (i = 0; i < 4; i++)
-		kss_throttle_fail(a, "198.51.100.7", 5, 600, t);
+		fail(a, "198.51.100.7", 5, 600, t);
 	for (i = 0; i < 20000; i++) {
 		snprintf(addr, sizeof(addr), "2001:db8::%x", i);
-		kss_throttle_fail(a, addr, 5, 600, t);
+		fail(a, addr, 5, 600, t);
 		if (i % 100 == 0) {
-			kss_throttle_fail(a, "198.51.100.7", 5, 600, t);
+			fail(a, "198.51.100.7", 5, 600, t);
 			held += kss_throttle_wait(a, "198.51.100.7", 5, 600, t) > 0;
 		}
 	}
@@ -126,6 +149,121 @@ crowd(const char *dir, time_t t)
 	is_int(held, 200, "the guesser, past its limit, is held throughout "
 	    "(a crowded set forgets those with the fewest failures)");
 	kss_throttle_free(a);
+}
+
+/* Logins in flight count before their KDF ends, so that many at once
+ * cannot pass the limit; a success takes its count back. */
+static void
+in_flight(const char *dir, time_t t)
+{
+	struct kss_throttle *a = kss_throttle_new(dir, data, &lg);
+	int i, taken = 0;
+
+	for (i = 0; i < 10; i++)
+		taken += kss_throttle_begin(a, "192.0.2.20", 3, 60, t) == 0;
+	is_int(taken, 3, "10 logins at once from one address, limit 3: 3 "
+	    "go on to the KDF, 7 are refused before it");
+	kss_throttle_end(a, "192.0.2.20", true, 3, 60, t);
+	is_int((int)count_of(a, "192.0.2.20"), 2, "a success takes its count "
+	    "back");
+	is_int((int)kss_throttle_wait(a, "192.0.2.20", 3, 60, t), 0,
+	    "and the address may try again");
+	kss_throttle_end(a, "192.0.2.20", false, 3, 60, t);
+	kss_throttle_end(a, "192.0.2.20", false, 3, 60, t);
+	is_int((int)count_of(a, "192.0.2.20"), 2, "failures stay counted");
+	kss_throttle_free(a);
+}
+
+/* An IPv6 host picks addresses from its /64: they count as one; an
+ * IPv4-mapped address counts as the IPv4 one. */
+static void
+prefixes(const char *dir, time_t t)
+{
+	struct kss_throttle *a = kss_throttle_new(dir, data, &lg);
+
+	fail(a, "2001:db8:1:2::1", 2, 60, t);
+	fail(a, "2001:db8:1:2:aaaa:bbbb:cccc:dddd", 2, 60, t);
+	ok(kss_throttle_wait(a, "2001:db8:1:2::ffff", 2, 60, t) > 0,
+	    "two failures from one /64: a third address of it waits");
+	is_int((int)kss_throttle_wait(a, "2001:db8:1:3::1", 2, 60, t), 0,
+	    "the next /64 does not");
+	fail(a, "::ffff:192.0.2.30", 2, 60, t);
+	fail(a, "192.0.2.30", 2, 60, t);
+	ok(kss_throttle_wait(a, "192.0.2.30", 2, 60, t) > 0 &&
+	    kss_throttle_wait(a, "::ffff:192.0.2.30", 2, 60, t) > 0,
+	    "::ffff:192.0.2.30 and 192.0.2.30 are one address");
+	kss_throttle_free(a);
+}
+
+/* Processes failing at once from one address: every failure counted. */
+static void
+racing(const char *dir, time_t t)
+{
+	struct kss_throttle *a;
+	int i, j, status, bad = 0;
+	pid_t pid[8];
+
+	fflush(stdout);
+	for (i = 0; i < 8; i++) {
+		if ((pid[i] = fork()) == 0) {
+			a = kss_throttle_new(dir, data, &lg);
+			for (j = 0; j < 2000; j++)
+				fail(a, "192.0.2.40", 1000000, 60, t);
+			kss_throttle_free(a);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < 8; i++)
+		if (pid[i] < 0 || waitpid(pid[i], &status, 0) != pid[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			bad++;
+	a = kss_throttle_new(dir, data, &lg);
+	(void)kss_throttle_wait(a, "192.0.2.40", 1000000, 60, t);
+	is_int((int)count_of(a, "192.0.2.40") + bad, 16000,
+	    "8 processes x 2,000 failures at once: 16,000 counted");
+	kss_throttle_free(a);
+}
+
+/* A table file that is not a plain file: said, nothing limited; tried
+ * again after KSS_THROTTLE_RETRY seconds, and then it works. */
+static void
+bad_tables(time_t t)
+{
+	static const char *const kinds[] = {"link", "fifo", "dir"};
+	struct kss_throttle *a;
+	char dir[600];
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s", at(shm, kinds[i]));
+		if (mkdir(dir, 0700) != 0 ||
+		    (i == 0 && symlink("/etc/passwd", at(dir, "logins")) != 0) ||
+		    (i == 1 && mkfifo(at(dir, "logins"), 0600) != 0) ||
+		    (i == 2 && mkdir(at(dir, "logins"), 0700) != 0)) {
+			ok(0, "a %s as the table", kinds[i]);
+			continue;
+		}
+		a = kss_throttle_new(dir, data, &lg);
+		logged_lines = 0;
+		fail(a, "192.0.2.50", 1, 60, t);
+		ok(kss_throttle_wait(a, "192.0.2.50", 1, 60, t) == 0 &&
+		    logged_lines == 1 && strstr(logged, "not limited") != NULL,
+		    "a %s as the table: said once, nothing limited: %s",
+		    kinds[i], logged);
+		if (i == 1) {
+			unlink(at(dir, "logins"));
+			fail(a, "192.0.2.50", 1, 60,
+			    t + KSS_THROTTLE_RETRY - 1);
+			ok(kss_throttle_wait(a, "192.0.2.50", 1, 60,
+			    t + KSS_THROTTLE_RETRY - 1) == 0 && logged_lines == 1,
+			    "fixed, it is not tried again before %d s",
+			    KSS_THROTTLE_RETRY);
+			fail(a, "192.0.2.50", 1, 60, t + KSS_THROTTLE_RETRY);
+			ok(kss_throttle_wait(a, "192.0.2.50", 1, 60,
+			    t + KSS_THROTTLE_RETRY) > 0, "then it is, and counts");
+		}
+		kss_throttle_free(a);
+	}
 }
 
 /* A folder that will not do (see unit_authcache for each refusal): said
@@ -138,7 +276,7 @@ unfit(time_t t)
 
 	logged_lines = 0;
 	for (i = 0; i < 3; i++)
-		kss_throttle_fail(a, "192.0.2.9", 1, 60, t);
+		fail(a, "192.0.2.9", 1, 60, t);
 	is_int((int)kss_throttle_wait(a, "192.0.2.9", 1, 60, t), 0,
 	    "a folder in KSS_DIR: nothing is limited");
 	is_int(logged_lines, 1, "said once");
@@ -146,7 +284,7 @@ unfit(time_t t)
 	    strstr(logged, "not limited") != NULL, "why: %s", logged);
 	kss_throttle_free(a);
 	ok(kss_throttle_wait(NULL, "x", 1, 60, t) == 0, "no handle: no wait");
-	kss_throttle_fail(NULL, "x", 1, 60, t);
+	fail(NULL, "x", 1, 60, t);
 }
 
 int
@@ -164,6 +302,10 @@ main(void)
 	else {
 		counts(at(shm, "a"), t);
 		crowd(at(shm, "b"), t);
+		in_flight(at(shm, "c"), t);
+		prefixes(at(shm, "d"), t);
+		racing(at(shm, "e"), t);
+		bad_tables(t);
 	}
 	unfit(t);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", shm, data);
