@@ -41,7 +41,7 @@ struct kss_server {
 	bool keep;
 	struct kss_authcache *cache;
 	struct kss_throttle *throttle;	/* for throttle_dir, throttle_data */
-	char *throttle_dir;
+	char *throttle_dir;	/* cfg->cache_dir as given: "" is the default */
 	char *throttle_data;
 	struct kept kept[KEPT];
 	struct kss_store scratch;	/* this request's, when not kept */
@@ -185,12 +185,13 @@ kss_server_throttle(struct kss_server *s, const struct kss_config *cfg)
 	 * FastCGI process keeps only its handle, made anew when a request
 	 * names another folder (or another KSS_DIR, which the folder must
 	 * not be in). */
-	dir = shared_dir(cfg, buf);
-	if (s->throttle != NULL && strcmp(s->throttle_dir, dir) == 0 &&
+	if (s->throttle != NULL &&
+	    strcmp(s->throttle_dir, cfg->cache_dir) == 0 &&
 	    strcmp(s->throttle_data, cfg->dir) == 0)
 		return s->throttle;
 	drop_throttle(s);
-	if ((s->throttle_dir = strdup(dir)) == NULL ||
+	dir = shared_dir(cfg, buf);
+	if ((s->throttle_dir = strdup(cfg->cache_dir)) == NULL ||
 	    (s->throttle_data = strdup(cfg->dir)) == NULL ||
 	    (s->throttle = kss_throttle_new(dir, cfg->dir, &s->relay)) == NULL)
 		drop_throttle(s);

@@ -155,6 +155,7 @@ static void
 addr_key(const char *addr, char out[KEY_MAX])
 {
 	unsigned char a[16];
+	size_t n;
 
 	if (strchr(addr, ':') != NULL && inet_pton(AF_INET6, addr, a) == 1) {
 		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a) &&
@@ -164,7 +165,9 @@ addr_key(const char *addr, char out[KEY_MAX])
 		strcat(out, "/64");
 		return;
 	}
-	snprintf(out, KEY_MAX, "%.*s", KEY_MAX - 1, addr);
+	n = strnlen(addr, KEY_MAX - 1);
+	memcpy(out, addr, n);
+	out[n] = '\0';
 }
 
 /* The address's tag and its set: a digest keyed with the folder's secret,
