@@ -315,7 +315,7 @@ kss_throttle_end(struct kss_throttle *t, const char *addr, bool ok,
 	/* The slot may have been taken over meanwhile (a crowded set), or
 	 * its window ended: then there is nothing of this login's left. */
 	if ((s = find(set, tag)) != NULL && current(s, window, now)) {
-		if (ok)
+		if (ok && s->count > 0)
 			s->count--;
 		else if (s->count >= (uint32_t)limit && !s->said) {
 			s->said = 1;
