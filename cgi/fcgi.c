@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -76,9 +77,10 @@ err_write(void *ctx, const char *line)
 	FCGX_FPrintF(req->err, "%s\n", line);
 }
 
-/* Set once the process is to stop: the loop's only state besides the
- * requests. */
+/* Set once the process is to stop, and when it is because a worker
+ * could not accept: the loop's only state besides the requests. */
 static atomic_bool stopping;
+static atomic_bool broken;
 
 static void
 answer(FCGX_Request *req, struct kss_server *srv)
@@ -101,12 +103,13 @@ answer(FCGX_Request *req, struct kss_server *srv)
 	kss_response_free(&resp);
 }
 
-/* Answers requests until the process stops. The thread may be cancelled
- * only while it waits for a connection, never with a request in hand. */
-static void
+/* Answers requests until the process stops (0), or until accept fails
+ * (FCGX_Accept_r()'s -errno). The thread may be cancelled only while it
+ * waits for a connection, never with a request in hand. */
+static int
 serve(FCGX_Request *req, struct kss_server *srv)
 {
-	int rc;
+	int rc = 0;
 
 	while (!atomic_load(&stopping)) {
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
@@ -117,6 +120,7 @@ serve(FCGX_Request *req, struct kss_server *srv)
 		answer(req, srv);
 		FCGX_Finish_r(req);
 	}
+	return rc;
 }
 
 static struct kss_server *
@@ -151,16 +155,48 @@ static void *
 work(void *arg)
 {
 	struct worker *w = arg;
+	int rc;
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_cleanup_push(drop_request, &w->req);
-	serve(&w->req, w->srv);
+	rc = serve(&w->req, w->srv);
 	pthread_cleanup_pop(1);
 	/* A worker ends on its own only when accept() fails (the socket is
-	 * gone): the process stops as on a signal, not with fewer threads. */
-	if (!atomic_load(&stopping))
+	 * gone, no file descriptor left): the process stops as on a signal,
+	 * not with fewer threads, and says why. */
+	if (!atomic_load(&stopping)) {
+		fprintf(stderr, "kss: cannot accept a connection: %s; "
+		    "stopping\n", rc < 0 && rc > -4096 ? strerror(-rc) :
+		    "FastCGI error");
+		atomic_store(&broken, true);
 		pthread_kill(w->boss, SIGTERM);
+	}
 	return NULL;
+}
+
+static void *
+idle(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* glibc loads libgcc_s at a process's first pthread_cancel(): done at
+ * start, on a thread of no use, so that the stop needs nothing new (it
+ * may come when no file descriptor is left, as after an EMFILE), and a
+ * system without the library fails now, not at the stop. */
+static int
+cancel_ready(void)
+{
+	pthread_t t;
+
+	if ((errno = pthread_create(&t, NULL, idle, NULL)) != 0)
+		return -1;
+	pthread_cancel(t);
+	pthread_join(t, NULL);
+	return 0;
 }
 
 /* n workers, one even for KSS_THREADS=1: this thread waits for a stop
@@ -190,6 +226,12 @@ run(int fd, int n)
 	sa.sa_handler = SIG_IGN;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGPIPE, &sa, NULL);
+	if (cancel_ready() < 0) {
+		fprintf(stderr, "kss: cannot start a thread: %s\n",
+		    strerror(errno));
+		free(w);
+		return 1;
+	}
 	for (started = 0; started < n; started++) {
 		w[started].boss = pthread_self();
 		w[started].fd = fd;
@@ -217,7 +259,7 @@ run(int fd, int n)
 		kss_server_free(w[i].srv);
 	}
 	free(w);
-	return rc;
+	return rc != 0 || atomic_load(&broken) ? 1 : 0;
 }
 
 int
@@ -234,7 +276,7 @@ kss_fcgi_threads(void)
 	if (n > 1 && !kss_server_threads_ok()) {
 		if (v != NULL && *v != '\0')
 			fprintf(stderr, "kss: KSS_THREADS=%s needs locks of open "
-			    "files (Linux 3.15 or later); serving one request "
+			    "files (Linux 3.17 or later); serving one request "
 			    "at a time\n", v);
 		n = 1;
 	}

@@ -5,6 +5,9 @@
 # and from the process environment, a bounded memory footprint, and a
 # clean stop on SIGTERM.
 . "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
+# A write to a FIFO whose reader died (a kss that crashed) fails the test
+# it is in, not the whole script.
+trap '' PIPE
 
 command -v cgi-fcgi >/dev/null || skip_all "cgi-fcgi (Debian: libfcgi-bin) not installed"
 
@@ -47,9 +50,11 @@ start_kss() {
 	exec 3<&-
 }
 
-# stop_kss SIGNAL: stops the last kss started; its exit status in RC.
+# stop_kss SIGNAL: stops the last kss started; its exit status in RC
+# (137 when it would not stop within 10 s and was killed).
 stop_kss() {
 	kill -"$1" "$PID"
+	timeout 10 tail --pid="$PID" -f /dev/null || kill -KILL "$PID"
 	wait "$PID"
 	RC=$?
 	[ -z "$DRAIN" ] || wait "$DRAIN"
@@ -491,9 +496,26 @@ else
 	skip "the limit on failed logins across threads" "no tmpfs at /dev/shm"
 fi
 
+# A worker whose accept() fails stops the process with status 1 and a
+# line saying why. Here, with 5 file descriptors, the first thread's
+# accept() holds the last free one (Linux reserves it while it waits),
+# so the second thread's fails with EMFILE at once.
+PRE='ulimit -n 5'
+start_kss KSS_DIR="$DATA" KSS_THREADS=2 -- --listen "$TMP/emfile.sock"
+PRE=
+T_CLEANUP='kill $PID 2>/dev/null'
+timeout 10 tail --pid="$PID" -f /dev/null
+wait "$PID"
+rc=$?
+[ -z "$DRAIN" ] || wait "$DRAIN"
+T_CLEANUP=
+is "$rc" 1 "an accept() that fails (EMFILE) stops the process with status 1"
+like "$(cat "$LOGS/server$NSTART")" 'kss: cannot accept a connection: Too many open files; stopping' "saying why"
+
 # A thread count kss cannot use stops it at start, saying what it wants.
 for bad in 0 65 two -1 " 2"; do
 	start_kss KSS_DIR="$DATA" KSS_THREADS="$bad" -- --listen "$TMP/bad.sock"
+	timeout 10 tail --pid="$PID" -f /dev/null || kill -KILL "$PID"
 	wait "$PID"
 	rc=$?
 	[ -z "$DRAIN" ] || wait "$DRAIN"
