@@ -10,8 +10,10 @@
 /* An open file description's lock (F_OFD_SETLKW) rather than the
  * process's: each thread opens the file itself, and a process lock would
  * let them all in at once. The two kinds exclude each other, so a process
- * that still takes process locks is waited for; a kernel without OFD
- * locks gets those (kss.fcgi then runs one thread, kss_lock_ofd()). */
+ * that still takes process locks is waited for. A kernel without OFD
+ * locks gets those (kss.fcgi then runs one thread, kss_lock_ofd()); where
+ * the kernel has them but a file system refuses them (EINVAL), a process
+ * lock could let another thread in, so that is an error, not a fallback. */
 int
 kss_lock_range(int fd, short type, off_t start, off_t len)
 {
@@ -27,6 +29,10 @@ kss_lock_range(int fd, short type, off_t start, off_t len)
 			continue;
 		if (errno != EINVAL || cmd == F_SETLKW)
 			return -1;
+		if (kss_lock_ofd()) {
+			errno = ENOLCK;	/* "no locks available" here */
+			return -1;
+		}
 		cmd = F_SETLKW;
 		fl.l_pid = 0;
 	}

@@ -12,8 +12,9 @@
  * bytes (0: to the end) of fd from start. 0, or -1 with errno. */
 int kss_lock_range(int fd, short type, off_t start, off_t len);
 
-/* Whether the kernel has open file description locks (Linux 3.15): only
- * then may threads of one process each take locks. */
+/* Whether the kernel has open file description locks (Linux 3.15; the
+ * probe needs memfd_create(), 3.17): only then may threads of one
+ * process each take locks. */
 bool kss_lock_ofd(void);
 
 #endif

@@ -23,9 +23,10 @@
  * layout capitals are escaped (kss_fsname(), fold); a folder of the
  * original kss (capitals kept) is still found, verified by its real name.
  *
- * Locks are POSIX record locks on a file opened for writing: Linux NFS
- * turns flock() into such a lock, which a read-only fd (a directory's)
- * cannot take, so a lock on the directory itself fails there. */
+ * Locks are POSIX record locks (of the open file: lock.h) on a file
+ * opened for writing: Linux NFS turns flock() into such a lock, which a
+ * read-only fd (a directory's) cannot take, so a lock on the directory
+ * itself fails there. */
 #include "config.h"
 
 #include <dirent.h>
@@ -115,9 +116,12 @@ temp_name(const char *kind, char out[32])
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		/* Only uniqueness matters, and every caller retries a clash
-		 * (O_EXCL, mkdir), so the clock and pid will do. */
+		 * (O_EXCL, mkdir), so the clock and pid will do, with the
+		 * address of out, which is on the caller's stack: another
+		 * thread's differs. */
 		unsigned long long v = (unsigned long long)time(NULL) << 20 ^
-		    (unsigned long long)getpid();
+		    (unsigned long long)getpid() ^
+		    (unsigned long long)(uintptr_t)out << 24;
 
 		memcpy(r, &v, sizeof(r));
 	}
