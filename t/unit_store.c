@@ -11,7 +11,6 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -454,8 +453,9 @@ casefold(const char *root)
 }
 
 /* The requests waiting to lock the file at path: the "->" lines of
- * /proc/locks naming its device and inode (kss's locks are the open
- * file's, shown with pid -1, so the file tells them apart, not the pid).
+ * /proc/locks naming its inode (kss's locks are the open file's, shown
+ * with pid -1, so the file tells them apart, not the pid; by the inode
+ * alone, as btrfs shows the file system's device there, not stat()'s).
  * Their number, or -1 when /proc/locks or the file cannot be read; the
  * range start of the last one in *start. */
 static int
@@ -468,8 +468,7 @@ lock_waits(const char *path, long long *start)
 
 	if (stat(path, &sb) != 0 || (f = fopen("/proc/locks", "r")) == NULL)
 		return -1;
-	snprintf(want, sizeof(want), " %02x:%02x:%lu ", major(sb.st_dev),
-	    minor(sb.st_dev), (unsigned long)sb.st_ino);
+	snprintf(want, sizeof(want), ":%lu ", (unsigned long)sb.st_ino);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (strstr(line, " -> ") == NULL ||
 		    (p = strstr(line, want)) == NULL)
