@@ -39,7 +39,8 @@ usage(FILE *f)
 	    "  --help, --version\n"
 	    "\n"
 	    "Configuration comes from the environment: KSS_DIR, KSS_DISABLE_REGISTRATION,\n"
-	    "KSS_STRICT_ACCEPT, KSS_HASH_COST (see kss's README).\n"
+	    "KSS_STRICT_ACCEPT, KSS_HASH_COST, KSS_LOGIN_LIMIT, KSS_THREADS (FastCGI\n"
+	    "requests served at once), ... (see kss's README).\n"
 	    "Data directory when KSS_DIR is unset: %s\n", DEFAULT_DIR_TEXT);
 }
 
