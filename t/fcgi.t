@@ -404,34 +404,46 @@ fi
 # is answered meanwhile; a stop signal then lets the held request finish
 # (it lands) and ends the process with status 0.
 sockets() { find "/proc/$PID/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+
+# hold_push DOC DESCRIPTION: a push of DOC through RUN whose body stops
+# after 20 bytes (HOLD_BODY; the rest goes to fd HOLD_FD when the test
+# wants), its answer in $TMP/DOC.out, its client's pid in HOLD. Returns
+# once kss holds the connection (one socket more), or after 10 s.
+hold_push() {
+	local listening i
+	listening=$(sockets)
+	HOLD_BODY="{\"document\":\"$1\",\"progress\":\"${1:0:1}\",\"percentage\":0.5,\"device\":\"K\"}"
+	mkfifo "$TMP/$1"
+	env -i REQUEST_METHOD=PUT PATH_INFO=/syncs/progress \
+	    CONTENT_LENGTH=${#HOLD_BODY} HTTP_ACCEPT="$ACCEPT" \
+	    HTTP_X_AUTH_USER=fc HTTP_X_AUTH_KEY=$FCK \
+	    "${RUN[@]}" <"$TMP/$1" >"$TMP/$1.out" 2>"$TMP/$1.err" &
+	HOLD=$!
+	exec {HOLD_FD}>"$TMP/$1"
+	printf '%s' "${HOLD_BODY:0:20}" >&"$HOLD_FD"
+	for i in $(seq 500); do
+		[ "$(sockets)" -gt "$listening" ] && break
+		sleep 0.02
+	done
+	is "$(sockets)" $((listening + 1)) "$2"
+}
 start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 KSS_THREADS=2 -- --listen "$TMP/thr.sock"
-T_CLEANUP='kill $PID 2>/dev/null; exec 4>&-'
+T_CLEANUP='kill $PID 2>/dev/null; exec {HOLD_FD}>&-'
 RUN=(cgi-fcgi -bind -connect "$TMP/thr.sock")
-listening=$(sockets)
-body='{"document":"held","progress":"h","percentage":0.5,"device":"K"}'
-mkfifo "$TMP/held"
-env -i REQUEST_METHOD=PUT PATH_INFO=/syncs/progress CONTENT_LENGTH=${#body} \
-    HTTP_ACCEPT="$ACCEPT" HTTP_X_AUTH_USER=fc HTTP_X_AUTH_KEY=$FCK \
-    "${RUN[@]}" <"$TMP/held" >"$TMP/held.out" &
-HELD=$!
-exec 4>"$TMP/held"
-printf '%s' "${body:0:20}" >&4
-for i in $(seq 500); do
-	[ "$(sockets)" -gt "$listening" ] && break
-	sleep 0.02
-done
-is "$(sockets)" $((listening + 1)) "KSS_THREADS=2: the process holds a request whose body is still coming"
+hold_push held "KSS_THREADS=2: the process holds a request whose body is still coming"
 RUN=(timeout 10 cgi-fcgi -bind -connect "$TMP/thr.sock")
 req GET /healthcheck
 is "$STATUS $BODY" '200 {"state":"OK"}' "and answers another meanwhile"
 kill -TERM "$PID"
-printf '%s' "${body:20}" >&4
-exec 4>&-
-wait "$HELD"
+printf '%s' "${HOLD_BODY:20}" >&"$HOLD_FD"
+exec {HOLD_FD}>&-
+timeout 10 tail --pid="$HOLD" -f /dev/null || kill -KILL "$HOLD"
+wait "$HOLD"
 parse_response "$TMP/held.out"
 is "$STATUS $(jf .document)" '200 "held"' "a stop signal lets the request in hand finish"
 timeout 10 tail --pid="$PID" -f /dev/null
 ok $(! kill -0 "$PID" 2>/dev/null; echo $?) "then the process ends, its idle thread too"
+kill -KILL "$PID" 2>/dev/null
 wait "$PID"
 is "$?" 0 "with status 0"
 [ -z "$DRAIN" ] || wait "$DRAIN"
@@ -443,25 +455,12 @@ is "$STATUS $(jf .progress)" '200 "h"' "the held push is on disk"
 # A client that goes away mid-body (issue 10 #2): nothing is written, and
 # the one thread serves on.
 start_kss KSS_DIR="$DATA" KSS_HASH_COST=1 KSS_THREADS=1 -- --listen "$TMP/gone.sock"
-T_CLEANUP='kill $PID 2>/dev/null; exec 5>&-'
+T_CLEANUP='kill $PID 2>/dev/null; exec {HOLD_FD}>&-'
 RUN=(cgi-fcgi -bind -connect "$TMP/gone.sock")
-listening=$(sockets)
-body='{"document":"gone","progress":"g","percentage":0.5,"device":"K"}'
-mkfifo "$TMP/gone"
-env -i REQUEST_METHOD=PUT PATH_INFO=/syncs/progress CONTENT_LENGTH=${#body} \
-    HTTP_ACCEPT="$ACCEPT" HTTP_X_AUTH_USER=fc HTTP_X_AUTH_KEY=$FCK \
-    "${RUN[@]}" <"$TMP/gone" >/dev/null 2>&1 &
-GONE=$!
-exec 5>"$TMP/gone"
-printf '%s' "${body:0:20}" >&5
-for i in $(seq 500); do
-	[ "$(sockets)" -gt "$listening" ] && break
-	sleep 0.02
-done
-is "$(sockets)" $((listening + 1)) "a push whose client is still sending"
-kill -KILL "$GONE"
-wait "$GONE" 2>/dev/null
-exec 5>&-
+hold_push gone "a push whose client is still sending"
+kill -KILL "$HOLD"
+wait "$HOLD" 2>/dev/null
+exec {HOLD_FD}>&-
 RUN=(timeout 10 cgi-fcgi -bind -connect "$TMP/gone.sock")
 req GET /healthcheck
 is "$STATUS $BODY" '200 {"state":"OK"}' "its client killed mid-body, the process serves the next request"
@@ -504,7 +503,7 @@ PRE='ulimit -n 5'
 start_kss KSS_DIR="$DATA" KSS_THREADS=2 -- --listen "$TMP/emfile.sock"
 PRE=
 T_CLEANUP='kill $PID 2>/dev/null'
-timeout 10 tail --pid="$PID" -f /dev/null
+timeout 10 tail --pid="$PID" -f /dev/null || kill -KILL "$PID"
 wait "$PID"
 rc=$?
 [ -z "$DRAIN" ] || wait "$DRAIN"
