@@ -84,17 +84,6 @@ keyed(time_t t)
 static char shm[] = "/dev/shm/kss-authcache-XXXXXX";	/* tmpfs */
 static char disk[] = "/var/tmp/kss-authcache-XXXXXX";	/* not */
 
-static const char *
-at(const char *base, const char *rel)
-{
-	static char buf[4][512];
-	static int n;
-
-	n = (n + 1) % 4;
-	snprintf(buf[n], sizeof(buf[n]), "%.250s/%.250s", base, rel);
-	return buf[n];
-}
-
 /* The names in dir (not . and ..), into out; their count. */
 static int
 list(const char *dir, char out[][64], int max)

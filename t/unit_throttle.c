@@ -18,17 +18,6 @@ static const struct kss_log lg = {keep_log, NULL};
 static char shm[] = "/dev/shm/kss-throttle-XXXXXX";	/* tmpfs */
 static char data[] = "/var/tmp/kss-throttle-XXXXXX";	/* KSS_DIR */
 
-static const char *
-at(const char *base, const char *rel)
-{
-	static char buf[4][512];
-	static int n;
-
-	n = (n + 1) % 4;
-	snprintf(buf[n], sizeof(buf[n]), "%.250s/%.250s", base, rel);
-	return buf[n];
-}
-
 static bool
 file_has(const char *path, const char *s)
 {

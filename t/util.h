@@ -33,6 +33,19 @@ keep_log(void *ctx, const char *line)
 	snprintf(logged, sizeof(logged), "%s", line);
 }
 
+/* base/rel, in one of four buffers used in turn (so a call may take
+ * several). */
+static inline const char *
+at(const char *base, const char *rel)
+{
+	static char buf[4][512];
+	static int n;
+
+	n = (n + 1) % 4;
+	snprintf(buf[n], sizeof(buf[n]), "%.250s/%.250s", base, rel);
+	return buf[n];
+}
+
 /* Writes text as the whole of the file path (a test's fixture). */
 static inline void
 put_text(const char *path, const char *text)
