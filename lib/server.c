@@ -147,7 +147,7 @@ kss_server_end(struct kss_server *s)
 
 /* The shared RAM folder cfg names: KSS_CACHE_DIR, else
  * /dev/shm/kss-<uid> (named here, not per request in the configuration:
- * only a login the caches miss asks). */
+ * only a cache or a count being made asks). */
 static const char *
 shared_dir(const struct kss_config *cfg, char buf[40])
 {
