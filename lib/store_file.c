@@ -325,21 +325,41 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Writes text[0..len) to a new hidden file in dir, durably (fsync), and
- * leaves its name in tmp. On failure nothing is left behind, and the log
- * names the file this was to become (name). */
+static off_t doc_slot(const char *name);
+
+/* Creates the hidden file tmp in dir, for writing. A name that is free
+ * (tmp empty on entry) is drawn at random; a given one is the writer's
+ * own (see write_json()), so a file found under it is what a writer
+ * killed before its rename left, and is replaced. */
+static int
+create_temp(int dir, char tmp[32])
+{
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd;
+
+	if (tmp[0] == '\0') {
+		do {
+			temp_name("tmp", tmp);
+			fd = openat(dir, tmp, flags, 0600);
+		} while (fd < 0 && errno == EEXIST);
+		return fd;
+	}
+	if ((fd = openat(dir, tmp, flags, 0600)) < 0 && errno == EEXIST &&
+	    unlinkat(dir, tmp, 0) == 0)
+		fd = openat(dir, tmp, flags, 0600);
+	return fd;
+}
+
+/* Writes text[0..len) to the hidden file tmp in dir (see create_temp()),
+ * durably (fsync). On failure nothing is left behind, and the log names
+ * the file this was to become (name). */
 static enum kss_err
 write_temp(struct fstore *fs, int dir, const char *name, const char *text,
     size_t len, char tmp[32])
 {
 	int fd, saved;
 
-	do {
-		temp_name("tmp", tmp);
-		fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-	} while (fd < 0 && errno == EEXIST);
-	if (fd < 0)
+	if ((fd = create_temp(dir, tmp)) < 0)
 		return fail(fs, "cannot create a temporary file for", name);
 	if (write_all(fd, text, len) == 0 && sync_fd(fs, fd) == 0) {
 		if (close(fd) == 0)
@@ -356,8 +376,13 @@ write_temp(struct fstore *fs, int dir, const char *name, const char *text,
 	return fail(fs, "cannot write", name);
 }
 
-/* Replaces name in dir with v, durably: temp file, fsync, rename, fsync
- * of the directory. */
+/* Replaces name in user folder dir with v, durably: temp file, fsync,
+ * rename, fsync of the directory. The caller holds name's lock byte
+ * (doc_slot()) or the whole lock file, or dir is its own unseen
+ * folder, so the temp file is named after that byte: no other writer
+ * uses the name meanwhile, and a writer killed before its rename leaves
+ * a file the next write of the byte replaces. A user folder thus holds
+ * at most one leftover per lock byte, however often writers die. */
 static enum kss_err
 write_json(struct fstore *fs, int dir, const char *name, const json_t *v)
 {
@@ -369,6 +394,7 @@ write_json(struct fstore *fs, int dir, const char *name, const json_t *v)
 		return fail(fs, "cannot encode", name);
 	/* The newline makes the file a text file, as the original kss's. */
 	text[len] = '\n';
+	snprintf(tmp, sizeof(tmp), ".tmp-%ld", (long)doc_slot(name));
 	e = write_temp(fs, dir, name, text, len + 1, tmp);
 	text[len] = '\0';
 	free(text);
@@ -707,8 +733,8 @@ write_auth(struct fstore *fs, int dir, const char *user, const char *hash)
 }
 
 /* Empties and removes the directory name in the root; best effort, as
- * whatever is left is hidden and never read again. */
-static void
+ * whatever is left is hidden and never read again. -1 when it stays. */
+static int
 remove_tree(struct fstore *fs, const char *name)
 {
 	struct dirent *de;
@@ -716,18 +742,68 @@ remove_tree(struct fstore *fs, const char *name)
 	int fd;
 
 	if ((fd = open_dir_at(fs->root, name)) < 0)
-		return;
+		return -1;
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
-		return;
+		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			unlinkat(dirfd(d), de->d_name, 0);
 	}
 	closedir(d);
-	if (unlinkat(fs->root, name, AT_REMOVEDIR))
-		fail(fs, "cannot remove", name);
+	return unlinkat(fs->root, name, AT_REMOVEDIR);
+}
+
+/* What a write killed midway leaves in the root: a new account's folder
+ * not yet renamed into place (.new-), a deleted one not yet emptied
+ * (.del-), a probe of the file system (.tmp-). Every name is kss's own:
+ * no encoded user name starts with a dot. */
+static bool
+leftover(const char *name)
+{
+	return strncmp(name, ".new-", 5) == 0 ||
+	    strncmp(name, ".del-", 5) == 0 || strncmp(name, ".tmp-", 5) == 0;
+}
+
+/* A leftover this old is no live write's: those take milliseconds. */
+#define LEFTOVER_AGE 60
+
+/* Removes the root's leftovers older than LEFTOVER_AGE seconds (by
+ * mtime: a live .new- folder is as old as the auth.json being written
+ * into it, and a .del- folder being emptied may be removed by both),
+ * so that writers killed at any moment leave a bounded number behind.
+ * Run by registrations and deletes, the writes that make them; a user
+ * folder's own leftovers are bounded by write_json(). */
+static void
+sweep_root(struct fstore *fs)
+{
+	time_t old = time(NULL) - LEFTOVER_AGE;
+	struct dirent *de;
+	struct stat st;
+	int fd, n = 0;
+	DIR *d;
+
+	if ((fd = openat(fs->root, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!leftover(de->d_name) || fstatat(fs->root, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime >= old)
+			continue;
+		if (S_ISDIR(st.st_mode) ? remove_tree(fs, de->d_name) == 0 :
+		    unlinkat(fs->root, de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	if (n > 0)
+		kss_logf(fs->log, "file store: removed %d leftover%s of "
+		    "interrupted writes from the data directory", n,
+		    n == 1 ? "" : "s");
 }
 
 static int
@@ -761,6 +837,7 @@ f_user_create(void *h, const char *user, const char *hash)
 	}
 	if (e != KSS_E_NO_ACCOUNT)
 		return e;
+	sweep_root(fs);
 	encode(fs, user, KSS_FSNAME_USER, name);
 	/* Build the account under a hidden name, then rename it into place:
 	 * of N racing registrations exactly one rename succeeds. */
@@ -787,7 +864,8 @@ f_user_create(void *h, const char *user, const char *hash)
 		return fail(fs, "cannot sync", "data directory");
 	return KSS_OK;
 err:
-	remove_tree(fs, tmp);
+	if (remove_tree(fs, tmp) < 0)
+		fail(fs, "cannot remove", tmp);
 	return e;
 }
 
@@ -865,7 +943,9 @@ f_user_delete(void *h, const char *user, const struct kss_secret *who)
 		return e;
 	}
 	unlock_user(&l);
-	remove_tree(fs, tmp);
+	if (remove_tree(fs, tmp) < 0)
+		fail(fs, "cannot remove", tmp);
+	sweep_root(fs);
 	return KSS_OK;
 }
 
@@ -1184,6 +1264,7 @@ save_layout(struct fstore *fs, enum layout l, bool replace)
 	 * (writable()). */
 	log = fs->log;
 	fs->log = NULL;
+	tmp[0] = '\0';
 	rc = write_temp(fs, fs->root, LAYOUT_FILE, text, (size_t)n, tmp) ==
 	    KSS_OK ? 0 : -1;
 	fs->log = log;

@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lock.h"
@@ -549,6 +550,137 @@ set_range(int fd, short type, off_t start, off_t len)
 	return fcntl(fd, F_SETLK, &fl);
 }
 
+/* The number of entries of dir/rel whose names start with prefix. */
+static int
+count_prefix(const char *dir, const char *rel, const char *prefix)
+{
+	struct dirent *de;
+	char p[1100];
+	int n = 0;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	if ((d = opendir(p)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+/* Sets the modification time of dir/rel to secs seconds ago. */
+static int
+age(const char *dir, const char *rel, time_t secs)
+{
+	struct timespec t[2];
+	char p[1100];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= secs;
+	t[1] = t[0];
+	return utimensat(AT_FDCWD, p, t, AT_SYMLINK_NOFOLLOW);
+}
+
+/* What writers killed midway leave stays bounded: a push's temporary
+ * file is named after its document's lock byte, so the next push of that
+ * byte replaces one a killed push left; registrations and deletes sweep
+ * the root of old .new-, .del- and .tmp- leftovers, and leave young ones
+ * (a live registration's) alone. */
+static void
+leftovers(const char *root)
+{
+	static const struct kss_secret who = {"$y$same", true};
+	char dir[600], p[700], tmp[64];
+	struct kss_store st;
+	long long slot;
+	json_t *r;
+	pid_t a;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/leftovers", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
+	    st.ops->user_create(st.h, "ann", "$y$same") != KSS_OK) {
+		ok(0, "leftovers: a store and a user");
+		return;
+	}
+	r = rec("a", "first", NULL);
+	is_int(st.ops->doc_put(st.h, "ann", &who, "a", r), KSS_OK,
+	    "leftovers: a first push");
+	json_decref(r);
+	/* a's lock byte, from a push held waiting for it. */
+	snprintf(p, sizeof(p), "%s/ann/.lock", dir);
+	if ((fd = open(p, O_RDWR)) < 0 || set_range(fd, F_WRLCK, 1, 0) < 0) {
+		ok(0, "leftovers: the test locks every document's byte");
+		return;
+	}
+	a = writer(&st, "a");
+	slot = comes_to_wait(p, 1) == 1 ? wait_start(p) : -1;
+	kill(a, SIGKILL);
+	waitpid(a, NULL, 0);
+	close(fd);
+	if (!ok(slot >= 1, "leftovers: a's lock byte is %lld", slot)) {
+		kss_store_close(&st);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "ann/.tmp-%lld", slot);
+	put_file(dir, tmp, "{\"document\": \"a\", \"progr");
+	r = rec("a", "second", NULL);
+	is_int(st.ops->doc_put(st.h, "ann", &who, "a", r), KSS_OK,
+	    "leftovers: a push over what a killed push of its byte left");
+	json_decref(r);
+	ok(strstr(slurp(dir, "ann/a.json"), "second") != NULL,
+	    "leftovers: lands");
+	is_int(count_prefix(dir, "ann", ".tmp-"), 0,
+	    "leftovers: and takes the leftover with it");
+	/* Something under that name that is no leftover of kss's stops the
+	 * push, and the record stays as it was. */
+	snprintf(p, sizeof(p), "%s/%s", dir, tmp);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/%s/keep", dir, tmp);
+	put_text(p, "");
+	r = rec("a", "third", NULL);
+	logged[0] = '\0';
+	is_int(st.ops->doc_put(st.h, "ann", &who, "a", r), KSS_E_SERVER,
+	    "leftovers: a folder in its place stops the push");
+	json_decref(r);
+	ok(strstr(logged, "temporary file") != NULL, "leftovers: logged: %s",
+	    logged);
+	ok(strstr(slurp(dir, "ann/a.json"), "second") != NULL,
+	    "leftovers: the record is as it was");
+
+	/* The root: old leftovers go at the next registration, young ones
+	 * stay; user folders are never touched. */
+	mkdir(at(dir, ".new-old"), 0700);
+	put_file(dir, ".new-old/auth.json", "{}");
+	mkdir(at(dir, ".del-old"), 0700);
+	put_file(dir, ".del-old/a.json", "{}");
+	put_file(dir, ".del-old/.tmp-7", "{");
+	put_file(dir, ".tmp-old", "");
+	mkdir(at(dir, ".new-young"), 0700);
+	ok(age(dir, ".new-old", 120) == 0 && age(dir, ".del-old", 120) == 0 &&
+	    age(dir, ".tmp-old", 120) == 0 && age(dir, "ann", 3600) == 0,
+	    "leftovers: three old ones in the root");
+	logged[0] = '\0';
+	is_int(st.ops->user_create(st.h, "bob", "$y$b"), KSS_OK,
+	    "leftovers: a registration");
+	ok(!exists(dir, ".new-old") && !exists(dir, ".del-old") &&
+	    !exists(dir, ".tmp-old"), "leftovers: sweeps them");
+	ok(strstr(logged, "removed 3 leftovers") != NULL, "leftovers: "
+	    "logged: %s", logged);
+	ok(exists(dir, ".new-young") && exists(dir, "ann/a.json") &&
+	    exists(dir, "bob/auth.json"), "leftovers: and nothing else");
+	mkdir(at(dir, ".del-old2"), 0700);
+	ok(age(dir, ".del-old2", 61) == 0 && age(dir, ".new-young", 59) == 0,
+	    "leftovers: one just old enough, one just young enough");
+	is_int(st.ops->user_delete(st.h, "bob", &(struct kss_secret){"$y$b",
+	    true}), KSS_OK, "leftovers: a delete");
+	ok(!exists(dir, ".del-old2") && exists(dir, ".new-young") &&
+	    count_prefix(dir, ".", ".del-") == 0, "leftovers: sweeps the old "
+	    "one, and its own");
+	kss_store_close(&st);
+}
+
 /* A push that waits for the user's lock while the account is deleted and
  * registered anew, with the very same secret: once it has the lock, the
  * folder it locked is no longer the user's, and it must not write. */
@@ -950,6 +1082,7 @@ main(void)
 	casefold(root);
 	deleted_while_waiting(root);
 	doc_locks(root);
+	leftovers(root);
 	thread_locks(root);
 	read_only(root);
 	unwritable_parts(root);
