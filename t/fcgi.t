@@ -14,53 +14,6 @@ command -v cgi-fcgi >/dev/null || skip_all "cgi-fcgi (Debian: libfcgi-bin) not i
 FCK=fc-key-3b8e21	# fc's keys
 FCK2=fc-key2-c7d410
 
-# start_kss VAR=value... -- ARGS: starts kss in the background with that
-# environment (sanitizer options added) and reads its first stderr line
-# into LINE, through a fresh FIFO: no sleeping, no polling. The rest of
-# its stderr is kept for done_testing (DRAIN copies it). PRE, when set, is
-# run by the subshell that becomes kss (ulimit, trap).
-NSTART=0
-PRE=
-start_kss() {
-	local envs=() fifo
-	while [ "$1" != -- ]; do
-		envs+=("$1")
-		shift
-	done
-	shift
-	# Under ASan, freed memory waits in a quarantine: turn it off so the
-	# memory check below measures kss; the leak check at exit stays.
-	[ -n "${ASAN_OPTIONS:-}" ] &&
-	    envs+=("ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0")
-	[ -n "${UBSAN_OPTIONS:-}" ] && envs+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
-	[ -n "${LSAN_OPTIONS:-}" ] && envs+=("LSAN_OPTIONS=$LSAN_OPTIONS")
-	NSTART=$((NSTART + 1))
-	fifo=$TMP/log$NSTART
-	mkfifo "$fifo"
-	(
-		eval "$PRE"
-		exec env -i "${envs[@]}" "$KSS_BIN" "$@"
-	) 2>"$fifo" &
-	PID=$!
-	exec 3<"$fifo"
-	LINE=
-	read -r LINE <&3
-	{ printf '%s\n' "$LINE"; cat; } <&3 >"$LOGS/server$NSTART" &
-	DRAIN=$!
-	exec 3<&-
-}
-
-# stop_kss SIGNAL: stops the last kss started; its exit status in RC
-# (137 when it would not stop within 10 s and was killed).
-stop_kss() {
-	kill -"$1" "$PID"
-	timeout 10 tail --pid="$PID" -f /dev/null || kill -KILL "$PID"
-	wait "$PID"
-	RC=$?
-	[ -z "$DRAIN" ] || wait "$DRAIN"
-	T_CLEANUP=
-}
-
 # wait_listening SOCKET: polls (up to 10 s) until a unix socket of that
 # path listens (/proc/net/unix: flags 00010000, __SO_ACCEPTCON).
 wait_listening() {

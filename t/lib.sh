@@ -275,3 +275,52 @@ register() {
 	req POST /users/create "{\"username\":\"$1\",\"password\":\"$2\"}"
 	[ "$STATUS" = 201 ] || echo "# register $1 failed: $STATUS $BODY"
 }
+
+# FastCGI servers the tests start themselves (fcgi.t, crash.t).
+
+# start_kss VAR=value... -- ARGS: starts kss in the background with that
+# environment (sanitizer options added) and reads its first stderr line
+# into LINE, through a fresh FIFO: no sleeping, no polling. The rest of
+# its stderr is kept for done_testing (DRAIN copies it). PRE, when set, is
+# run by the subshell that becomes kss (ulimit, trap).
+NSTART=0
+PRE=
+start_kss() {
+	local envs=() fifo
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	# Under ASan, freed memory waits in a quarantine: turn it off so
+	# fcgi.t's memory check measures kss; the leak check at exit stays.
+	[ -n "${ASAN_OPTIONS:-}" ] &&
+	    envs+=("ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0")
+	[ -n "${UBSAN_OPTIONS:-}" ] && envs+=("UBSAN_OPTIONS=$UBSAN_OPTIONS")
+	[ -n "${LSAN_OPTIONS:-}" ] && envs+=("LSAN_OPTIONS=$LSAN_OPTIONS")
+	NSTART=$((NSTART + 1))
+	fifo=$TMP/log$NSTART
+	mkfifo "$fifo"
+	(
+		eval "$PRE"
+		exec env -i "${envs[@]}" "$KSS_BIN" "$@"
+	) 2>"$fifo" &
+	PID=$!
+	exec 3<"$fifo"
+	LINE=
+	read -r LINE <&3
+	{ printf '%s\n' "$LINE"; cat; } <&3 >"$LOGS/server$NSTART" &
+	DRAIN=$!
+	exec 3<&-
+}
+
+# stop_kss SIGNAL: stops the last kss started; its exit status in RC
+# (137 when it would not stop within 10 s and was killed).
+stop_kss() {
+	kill -"$1" "$PID"
+	timeout 10 tail --pid="$PID" -f /dev/null || kill -KILL "$PID"
+	wait "$PID"
+	RC=$?
+	[ -z "$DRAIN" ] || wait "$DRAIN"
+	T_CLEANUP=
+}
