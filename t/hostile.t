@@ -245,7 +245,9 @@ is "$STATUS $(jf .code)" "500 2000" "a KSS_DIR that is a file is a JSON 500"
 if [ "$(id -u)" -ne 0 ]; then
 	mkdir -m 500 "$TMP/ro"
 	req "KSS_DIR=$TMP/ro" GET /healthcheck
-	is "$STATUS" 500 "a read-only KSS_DIR is a JSON 500"
+	is "$STATUS" 200 "a read-only KSS_DIR: healthcheck answers"
+	req "KSS_DIR=$TMP/ro" POST /users/create '{"username":"a","password":"pass-b-6a2e"}'
+	is "$STATUS $(jf .code)" "500 2000" "a read-only KSS_DIR: a registration is a JSON 500"
 else
 	mkdir "$TMP/ro" && chattr +i "$TMP/ro" 2>/dev/null && immutable=1 || immutable=0
 	if [ $immutable -eq 1 ]; then
