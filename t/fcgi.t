@@ -105,6 +105,14 @@ req GET /healthcheck
 is "$STATUS" 200 "next request after a 413"
 req CONTENT_LENGTH=50 POST /users/create '{"username":"x"}'
 is "$STATUS" 400 "a body shorter than CONTENT_LENGTH is 400, no hang"
+# Over-long params (a web server with large header buffers passes them
+# on): refused as credentials, the process serving on.
+as "$big" "$FCK" GET /users/auth
+err_is 401 2001 'Unauthorized' "a 70 KB user header is 401"
+as fc "$big" GET /users/auth
+err_is 401 2001 'Unauthorized' "a 70 KB key header is 401"
+req "HTTP_X_PADDING=$big" "HTTP_X_MORE=$big" GET /healthcheck
+is "$STATUS" 200 "140 KB of headers of no interest change nothing"
 
 # Per-request params win over the process environment, and HTTP_* comes
 # only from the request.

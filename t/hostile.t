@@ -259,6 +259,22 @@ else
 		is "$STATUS $(jf .code)" "500 2000" "an unwritable KSS_DIR (/proc/self) is a JSON 500"
 	fi
 fi
+# KSS_DIR itself may be a link (the owner's own path: /var/lib/kss to
+# another disk, say), followed as any path the owner configures; a
+# dangling one is a JSON 500, and nothing is made where it points. A
+# missing one is made, its parents too.
+mkdir -m 700 "$TMP/real"
+ln -s "$TMP/real" "$TMP/linked"
+req "KSS_DIR=$TMP/linked" POST /users/create '{"username":"lnk","password":"pass-l-3c9d"}'
+is "$STATUS" 201 "a KSS_DIR that links to a folder serves that folder"
+ok $([ -f "$TMP/real/lnk/auth.json" ]; echo $?) "the account is in the folder linked to"
+ln -s "$TMP/nowhere/data" "$TMP/dangling"
+req "KSS_DIR=$TMP/dangling" POST /users/create '{"username":"lnk","password":"pass-l-3c9d"}'
+is "$STATUS $(jf .code)" "500 2000" "a KSS_DIR that is a dangling link is a JSON 500"
+like "$ERRLOG" "^kss: data directory $TMP/dangling \(KSS_DIR\) unusable" "with a log line"
+ok $([ ! -e "$TMP/nowhere" ]; echo $?) "and nothing is made where it points"
+req "KSS_DIR=$TMP/made/data" POST /users/create '{"username":"lnk","password":"pass-l-3c9d"}'
+is "$STATUS $(stat -c %a "$TMP/made/data" 2>&1)" "201 700" "a missing KSS_DIR is made, 0700"
 # The data folder when KSS_DIR is unset: the configure --with-default-dir,
 # else the original kss's. --help says which this build uses.
 kss_run -- --help >"$TMP/help"
