@@ -157,6 +157,24 @@ is "$STATUS" 200 "a push replaces a corrupt record"
 like "$ERRLOG" 'replacing corrupt broken.json' "and says so in the log"
 as olduser $SECRET GET /syncs/progress/broken
 is "$(jf .progress)" '"fixed"' "which then reads back"
+# A corrupt auth.json: that user's requests are a JSON 500 with a log
+# line, nobody else's; the file is left for the owner to look at (a
+# registration cannot take the name over), and the records stay.
+register corrupt1 pass-c-71d0
+as corrupt1 pass-c-71d0 PUT /syncs/progress '{"document":"kept","progress":"p","percentage":0.5,"device":"kobo"}'
+printf '{"x-auth-user": "corr' >"$DATA/corrupt1/auth.json"
+as corrupt1 pass-c-71d0 GET /users/auth
+is "$STATUS $(jf .code)" "500 2000" "a corrupt auth.json: its user's login is a JSON 500"
+like "$ERRLOG" 'corrupt1' "with a log line naming the user's folder"
+as corrupt1 pass-c-71d0 GET /syncs/progress/kept
+is "$STATUS $(jf .code)" "500 2000" "and so is a pull"
+req POST /users/create '{"username":"corrupt1","password":"pass-c-71d0"}'
+is "$STATUS $(jf .code) $(cat "$DATA/corrupt1/auth.json")" '500 2000 {"x-auth-user": "corr' \
+    "nobody can register the name meanwhile: a JSON 500, the file as it was"
+as olduser $SECRET GET /users/auth
+is "$STATUS" 200 "another user logs in as before"
+ok $(jq -e '.progress == "p"' "$DATA/corrupt1/kept.json" >/dev/null; echo $?) \
+    "and the user's records stay as they were"
 
 # --- symbolic links in the data folder are never followed (DESIGN §3) ---
 # Someone with access to the folder (or a restored backup) put links where
