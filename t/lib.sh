@@ -39,6 +39,22 @@ mkdir "$LOGS"
 : >"$SECRETS"
 : >"$TMP/kept-logs"
 trap 't_cleanup' EXIT
+# KSS_VALGRIND=1 (in the environment) runs each CGI run of kss (RUN is
+# the program itself) under valgrind memcheck, a report per run in
+# KSS_VALGRIND_LOGS (default a folder in TMP), and done_testing then
+# checks every report; t/memcheck-cgi.t runs the CGI tests so. Leaks of
+# kinds definite and indirect count as errors, as in t/memcheck.t; memory
+# still reachable at exit does not.
+VG=()
+VG_LOGS=${KSS_VALGRIND_LOGS:-$TMP/valgrind}
+if [ -n "${KSS_VALGRIND:-}" ]; then
+	VG=("$(command -v valgrind)" --leak-check=full \
+	    --show-leak-kinds=definite,indirect \
+	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+	    --num-callers=30)
+	[ -x "${VG[0]}" ] || { echo "Bail out! KSS_VALGRIND set, no valgrind"; exit 1; }
+	mkdir -p "$VG_LOGS"
+fi
 
 t_cleanup() {
 	[ -n "${T_CLEANUP:-}" ] && eval "$T_CLEANUP"
@@ -121,7 +137,28 @@ no_secret_in_logs() {
 	is "$found" "" "none of the $n keys and passwords sent appears in the $lines lines of stderr"
 }
 
+# valgrind_reports [LABEL]: the reports in VG_LOGS, one per run of kss
+# under KSS_VALGRIND: there are some, each ends with "ERROR SUMMARY: 0
+# errors" (a run that did not end under valgrind has none), and none
+# lost memory.
+valgrind_reports() {
+	local n bad lost f
+	n=$(find "$VG_LOGS" -type f -name 'run.*' | wc -l)
+	bad=$(grep -L 'ERROR SUMMARY: 0 errors from 0 contexts' "$VG_LOGS"/run.* 2>/dev/null)
+	ok $([ "$n" -gt 0 ] && [ -z "$bad" ]; echo $?) \
+	    "${1:-}valgrind: each of the $n runs of kss ended with ERROR SUMMARY: 0 errors"
+	lost=$(grep -lE '(definitely|indirectly) lost: [1-9]' "$VG_LOGS"/run.* 2>/dev/null)
+	is "$(printf '%s' "$lost" | grep -c .)" 0 \
+	    "${1:-}valgrind: no run lost memory (definitely or indirectly)"
+	for f in $(printf '%s\n' $bad $lost | sort -u | head -n 3); do
+		echo "# $f:"
+		grep '^==' "$f" | grep -vE '^==[0-9]+== *$|Memcheck, a|Copyright|Using Valgrind|rerun with' |
+		    sed 's/^/#   /' | head -n 40
+	done
+}
+
 done_testing() {
+	[ ${#VG[@]} -eq 0 ] || valgrind_reports
 	no_secret_in_logs
 	is "$BAD_HEADERS" 0 "every answer had exactly Content-Type: application/json and Cache-Control: no-store"
 	is "$BAD_EXITS" 0 "every run of kss exited 0"
@@ -186,7 +223,11 @@ kss_run() {
 		[ $limit = 1 ] && vars+=("KSS_LOGIN_LIMIT=off")
 	fi
 	[ "${1:-}" = -- ] && shift
-	env -i "${vars[@]}" "${RUN[@]}" "$@" 2>"$err" || rc=$?
+	local cmd=("${RUN[@]}")
+	if [ ${#VG[@]} -gt 0 ] && [ "${RUN[*]}" = "$KSS_BIN" ]; then
+		cmd=("${VG[@]}" --log-file="$(mktemp "$VG_LOGS/run.XXXXXX")" "${RUN[@]}")
+	fi
+	env -i "${vars[@]}" "${cmd[@]}" "$@" 2>"$err" || rc=$?
 	ERRLOG=$(<"$err")
 	[ -n "$ERRLOG" ] && printf '%s\n' "$ERRLOG" >>"$LOGS/run.$BASHPID"
 	return $rc
