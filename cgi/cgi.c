@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kss.h"
+#include "sandbox.h"
 #include "transport.h"
 
 static const char *
@@ -81,6 +82,26 @@ stderr_write(void *ctx, const char *line)
 	fprintf(stderr, "%s\n", line);
 }
 
+/* The sandbox, once the configuration is read and the data folder open
+ * (kss_server_prepare()), before the request is: it is the request's
+ * environment that names the folders, so they are known. -1 (said) when
+ * the request is not to be served: its configuration or data folder will
+ * not do (the 500 it would get anyway, said once), or the sandbox could
+ * not be put in place. A kernel without Landlock is said nowhere: it
+ * would be a line per request, and --help tells. */
+static int
+sandbox(struct kss_server *srv, const struct kss_io *io)
+{
+	struct kss_sandbox sb = {.confine = true};
+
+	if (!kss_sandbox_wanted(getenv("KSS_SANDBOX"), &io->log))
+		return 0;
+	if (kss_server_prepare(srv, &io->params, &io->log, &sb) != KSS_OK ||
+	    kss_sandbox_enter(&sb, &io->log) == KSS_SANDBOX_FAILED)
+		return -1;
+	return 0;
+}
+
 int
 kss_cgi_run(void)
 {
@@ -96,6 +117,13 @@ kss_cgi_run(void)
 	char head[256];
 	int n, rc = 0;
 
+	if (srv == NULL)
+		stderr_write(NULL, "kss: cannot start: out of memory, or "
+		    "libsodium failed to start");
+	else if (sandbox(srv, &io) < 0) {
+		kss_server_free(srv);
+		srv = NULL;
+	}
 	kss_serve(srv, &io, &resp);
 	kss_server_free(srv);
 	if ((n = kss_response_head(&resp, head, sizeof(head))) < 0 ||

@@ -16,6 +16,7 @@
 #include <fcgiapp.h>
 
 #include "kss.h"
+#include "sandbox.h"
 #include "transport.h"
 
 /* Whether name is a setting, which may also come from the process
@@ -47,6 +48,15 @@ param_find(char **envp, const char *name)
 			return p + i + 1;
 	}
 	return NULL;
+}
+
+/* The process environment as a request without params sees it: its
+ * settings only. */
+static const char *
+env_setting(void *ctx, const char *name)
+{
+	(void)ctx;
+	return setting(name) ? getenv(name) : NULL;
 }
 
 static const char *
@@ -199,6 +209,46 @@ cancel_ready(void)
 	return 0;
 }
 
+static void
+stderr_write(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", line);
+}
+
+/* The sandbox, with srv's data folder open, before any worker starts
+ * (Landlock holds for the threads started after it). Its folders are
+ * those of the process's own environment: a request's params come too
+ * late, and may name others, which the sandbox then refuses (said on
+ * the request's log). Without KSS_DIR there, the data folders come with
+ * the requests: no Landlock then, only seccomp, said once. -1 (said)
+ * when kss is not to serve. */
+static int
+sandbox(struct kss_server *srv)
+{
+	struct kss_log log = {stderr_write, NULL};
+	struct kss_params env = {env_setting, NULL};
+	struct kss_sandbox sb = {.confine = true};
+	const char *dir = getenv("KSS_DIR");
+	enum kss_sandbox_got got;
+
+	if (!kss_sandbox_wanted(getenv("KSS_SANDBOX"), &log))
+		return 0;
+	if (dir == NULL || *dir == '\0') {
+		sb.confine = false;
+		fprintf(stderr, "kss: sandbox: KSS_DIR is not in kss.fcgi's "
+		    "environment, so its file access is not confined to the "
+		    "data folder (seccomp still applies; see Sandbox in "
+		    "README)\n");
+	} else if (kss_server_prepare(srv, &env, &log, &sb) != KSS_OK)
+		return -1;
+	if ((got = kss_sandbox_enter(&sb, &log)) == KSS_SANDBOX_NO_LANDLOCK)
+		fprintf(stderr, "kss: sandbox: this kernel has no Landlock, so "
+		    "file access is not confined to the data folder (seccomp "
+		    "still applies)\n");
+	return got == KSS_SANDBOX_FAILED ? -1 : 0;
+}
+
 /* n workers, one even for KSS_THREADS=1: this thread waits for a stop
  * signal (blocked in every thread, so none is ever interrupted
  * mid-request), then cancels the workers waiting in accept() and lets the
@@ -211,7 +261,7 @@ run(int fd, int n)
 	struct worker *w;
 	struct sigaction sa;
 	sigset_t stop;
-	int i, started, sig, rc = 0;
+	int i, made, started, sig, rc = 0;
 
 	if ((w = calloc((size_t)n, sizeof(*w))) == NULL) {
 		fprintf(stderr, "kss: cannot start: out of memory\n");
@@ -232,20 +282,31 @@ run(int fd, int n)
 		free(w);
 		return 1;
 	}
-	for (started = 0; started < n; started++) {
-		w[started].boss = pthread_self();
-		w[started].fd = fd;
-		if (FCGX_InitRequest(&w[started].req, fd, 0) != 0 ||
-		    (w[started].srv = server_new()) == NULL)
+	/* Every worker's state first: what they start with is set up
+	 * before the sandbox closes the way to it. */
+	for (made = 0; made < n; made++) {
+		w[made].boss = pthread_self();
+		w[made].fd = fd;
+		if (FCGX_InitRequest(&w[made].req, fd, 0) != 0 ||
+		    (w[made].srv = server_new()) == NULL)
 			break;
+	}
+	if (made < n || sandbox(w[0].srv) < 0) {
+		for (i = 0; i < made; i++)
+			kss_server_free(w[i].srv);
+		free(w);
+		return 1;
+	}
+	for (started = 0; started < n; started++) {
 		if ((errno = pthread_create(&w[started].id, NULL, work,
 		    &w[started])) != 0) {
 			fprintf(stderr, "kss: cannot start a thread: %s\n",
 			    strerror(errno));
-			kss_server_free(w[started].srv);
 			break;
 		}
 	}
+	for (i = started; i < n; i++)
+		kss_server_free(w[i].srv);
 	if (started < n) {
 		rc = 1;
 		pthread_kill(pthread_self(), SIGTERM);

@@ -10,6 +10,7 @@
 
 #include <fcgiapp.h>
 
+#include "sandbox.h"
 #include "transport.h"
 
 /* Where the data lives when KSS_DIR is unset (lib/conf.c decides; this is
@@ -23,6 +24,8 @@
 static void
 usage(FILE *f)
 {
+	char sandbox[128];
+
 	fprintf(f,
 	    "usage: kss.fcgi [--cgi | --fcgi | --listen ADDRESS [--backlog N]]\n"
 	    "\n"
@@ -41,7 +44,9 @@ usage(FILE *f)
 	    "Configuration comes from the environment: KSS_DIR, KSS_DISABLE_REGISTRATION,\n"
 	    "KSS_STRICT_ACCEPT, KSS_HASH_COST, KSS_LOGIN_LIMIT, KSS_THREADS (FastCGI\n"
 	    "requests served at once), ... (see kss's README).\n"
-	    "Data directory when KSS_DIR is unset: %s\n", DEFAULT_DIR_TEXT);
+	    "Data directory when KSS_DIR is unset: %s\n"
+	    "Sandbox (KSS_SANDBOX=false turns it off, for debugging): %s\n",
+	    DEFAULT_DIR_TEXT, kss_sandbox_describe(sandbox, sizeof(sandbox)));
 }
 
 /* The FastCGI convention (FCGX_IsCGI, kcgi): fd is a listening socket

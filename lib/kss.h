@@ -29,6 +29,20 @@ struct kss_io {
 struct kss_server *kss_server_new(bool keep);
 void kss_server_free(struct kss_server *s);
 
+struct kss_sandbox;
+
+/* Readies s to serve in the sandbox (sandbox.h): reads the configuration
+ * params p give (the process's own environment, as a request without
+ * params would see it), opens the data folder it names (made if missing)
+ * and keeps it for the requests, even without keep (a CGI process's one
+ * request then uses it), and makes the shared RAM folder when a setting
+ * will use it. Fills sb's folders. KSS_E_SERVER after saying why on log:
+ * the configuration or the data folder will not do, and nothing is to be
+ * served. */
+enum kss_err kss_server_prepare(struct kss_server *s,
+    const struct kss_params *p, const struct kss_log *log,
+    struct kss_sandbox *sb);
+
 /* Whether one process may serve with several kss_servers at once, one
  * per thread: the file store's locks must then be the open file's, not
  * the process's (kss_lock_ofd()). */
@@ -43,8 +57,8 @@ struct kss_response {
 };
 
 /* Serves one request, with the store its configuration names, through
- * s (NULL answers 500). Always fills resp (free with
- * kss_response_free()). */
+ * s (NULL answers 500: the caller has said why). Always fills resp (free
+ * with kss_response_free()). */
 void kss_serve(struct kss_server *s, const struct kss_io *io,
     struct kss_response *resp);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -39,18 +40,25 @@ kss_lock_range(int fd, short type, off_t start, off_t len)
 	return 0;
 }
 
+/* Probed once for the process: the kernel does not change under it, and
+ * the probe's memfd_create() is not among the calls the sandbox allows
+ * (kss_server_new() asks before it is entered). */
 bool
 kss_lock_ofd(void)
 {
 #if defined(F_OFD_GETLK) && defined(MFD_CLOEXEC)
+	static atomic_int known;	/* 0 not yet, 1 yes, 2 no */
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-	int fd = memfd_create("kss-lock-probe", MFD_CLOEXEC);
+	int fd, k;
 	bool ok;
 
-	if (fd < 0)
+	if ((k = atomic_load(&known)) != 0)
+		return k == 1;
+	if ((fd = memfd_create("kss-lock-probe", MFD_CLOEXEC)) < 0)
 		return false;
 	ok = fcntl(fd, F_OFD_GETLK, &fl) == 0;
 	close(fd);
+	atomic_store(&known, ok ? 1 : 2);
 	return ok;
 #else
 	return false;

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "rundir.h"
+#include "sandbox.h"
 
 #define SECRET_LEN KSS_RUNDIR_SECRET_LEN
 #define SECRET_FILE KSS_RUNDIR_SECRET_FILE
@@ -31,13 +32,15 @@ within(int fd, struct stat at, const struct stat *data)
 	bool in = false;
 
 	/* Walked up even across devices: a tmpfs may be mounted inside
-	 * the data folder. */
+	 * the data folder. O_PATH: naming a folder needs no right to read
+	 * it, neither its mode's nor the sandbox's (Landlock admits the
+	 * RAM folder, not those above it). */
 	for (depth = 0; depth < DEPTH_MAX; depth++) {
 		if (at.st_dev == data->st_dev && at.st_ino == data->st_ino) {
 			in = true;
 			break;
 		}
-		if ((next = openat(cur, "..", O_RDONLY | O_DIRECTORY |
+		if ((next = openat(cur, "..", O_PATH | O_DIRECTORY |
 		    O_CLOEXEC)) < 0)
 			break;
 		if (cur != fd)
@@ -176,7 +179,10 @@ kss_rundir_open(const char *dir, const char *data_dir, const char **why)
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		*why = errno == ENOTDIR || errno == ELOOP ?
-		    "it is not a folder" : strerror(errno);
+		    "it is not a folder" : errno == EACCES &&
+		    kss_sandbox_confined() ? "Permission denied (kss's sandbox "
+		    "admits only the folders it was started with: see Sandbox "
+		    "in README)" : strerror(errno);
 		return -1;
 	}
 	if ((*why = unfit(fd, data_dir)) != NULL) {

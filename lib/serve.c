@@ -123,7 +123,6 @@ kss_serve(struct kss_server *srv, const struct kss_io *io,
 	if (srv == NULL) {
 		memset(resp, 0, sizeof(*resp));
 		memset(&none, 0, sizeof(none));
-		kss_logf(&io->log, "out of memory");
 		respond(resp, KSS_E_SERVER, &none);
 		return;
 	}

@@ -22,6 +22,7 @@
 #include "kss.h"
 #include "lock.h"
 #include "log.h"
+#include "sandbox.h"
 #include "server.h"
 #include "store.h"
 #include "throttle.h"
@@ -75,8 +76,12 @@ kss_server_new(bool keep)
 		return NULL;
 	}
 	/* jansson seeds its hash function on first use; done here, before
-	 * a transport starts threads, no two of them race to do it. */
+	 * a transport starts threads, no two of them race to do it, and
+	 * before the sandbox, which has no /dev/urandom. */
 	json_object_seed(0);
+	/* Probed once for the process, here, before the sandbox forbids
+	 * the probe (memfd_create). */
+	(void)kss_lock_ofd();
 	s->keep = keep;
 	s->relay.write = relay;
 	s->relay.ctx = s;
@@ -210,9 +215,10 @@ current(const struct kept *k, const char *dir)
 	    stat(dir, &st) == 0 && st.st_dev == k->dev && st.st_ino == k->ino;
 }
 
-enum kss_err
-kss_server_store(struct kss_server *s, const struct kss_config *cfg,
-    struct kss_store **st)
+/* kss_server_store(), keeping the store when keep. */
+static enum kss_err
+store(struct kss_server *s, const struct kss_config *cfg,
+    struct kss_store **st, bool keep)
 {
 	const char *dir = cfg->dir;
 	struct kept *k, *slot = NULL;
@@ -220,7 +226,9 @@ kss_server_store(struct kss_server *s, const struct kss_config *cfg,
 	size_t i;
 
 	*st = NULL;
-	for (i = 0; s->keep && i < KEPT; i++) {
+	/* A process that keeps nothing still finds the store that
+	 * kss_server_prepare() opened for its request. */
+	for (i = 0; i < KEPT && (keep || s->kept[i].dir != NULL); i++) {
 		k = &s->kept[i];
 		if (k->dir != NULL && strcmp(k->dir, dir) == 0) {
 			if (current(k, dir)) {
@@ -229,7 +237,7 @@ kss_server_store(struct kss_server *s, const struct kss_config *cfg,
 			}
 			drop(k);	/* replaced: open it anew below */
 		}
-		if (k->dir == NULL && slot == NULL)
+		if (k->dir == NULL && slot == NULL && keep)
 			slot = k;
 	}
 	if (slot == NULL) {
@@ -247,5 +255,41 @@ kss_server_store(struct kss_server *s, const struct kss_config *cfg,
 		return KSS_E_SERVER;
 	}
 	*st = &slot->st;
+	return KSS_OK;
+}
+
+enum kss_err
+kss_server_store(struct kss_server *s, const struct kss_config *cfg,
+    struct kss_store **st)
+{
+	return store(s, cfg, st, s->keep);
+}
+
+enum kss_err
+kss_server_prepare(struct kss_server *s, const struct kss_params *p,
+    const struct kss_log *log, struct kss_sandbox *sb)
+{
+	struct kss_config cfg;
+	struct kss_store *st;
+	const char *dir;
+	enum kss_err e;
+	char buf[40];
+
+	sb->data[0] = sb->cache[0] = '\0';
+	s->cur = log;
+	if ((e = kss_config_load(&cfg, p, log)) == KSS_OK)
+		e = store(s, &cfg, &st, true);
+	s->cur = NULL;
+	if (e != KSS_OK)
+		return e;
+	memcpy(sb->data, cfg.dir, sizeof(sb->data));
+	/* Landlock admits a folder, not a name: the RAM folder is made now
+	 * when a setting will use it (kss_rundir_open() checks it then, and
+	 * says why when it will not do). */
+	if ((cfg.auth_cache && !s->keep) || cfg.login_limit > 0) {
+		dir = shared_dir(&cfg, buf);
+		if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+			snprintf(sb->cache, sizeof(sb->cache), "%s", dir);
+	}
 	return KSS_OK;
 }

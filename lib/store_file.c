@@ -55,6 +55,7 @@
 #include "lock.h"
 #include "json.h"
 #include "log.h"
+#include "sandbox.h"
 #include "store.h"
 
 #define AUTH_FILE "auth.json"
@@ -1381,8 +1382,10 @@ kss_store_file_open(const char *dir, const struct kss_log *log,
 	    errno == ENOENT && make_dirs(dir) == 0)
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		kss_logf(log, "data directory %s (KSS_DIR) unusable: %s", dir,
-		    strerror(errno));
+		int err = errno;
+
+		kss_logf(log, "data directory %s (KSS_DIR) unusable: %s%s", dir,
+		    strerror(err), kss_sandbox_why(err));
 		return KSS_E_SERVER;
 	}
 	/* Writes may fail one by one (a read-only folder still serves

@@ -216,8 +216,11 @@ if [ -n "$SSA" ]; then
 	fi
 	SOCK=$TMP/activated.sock
 	envs=()
+	# The unit's folders, the test's (kss.fcgi makes the RAM folder its
+	# environment names at start, for its sandbox).
 	while read -r e; do
-		envs+=(-E "${e//\/var\/lib\/kss/$DATA}")
+		e=${e//\/var\/lib\/kss/$DATA}
+		envs+=(-E "${e//\/run\/kss-cache/${CACHE:-$TMP/no-cache}}")
 	done < <(sed -n 's/^Environment=//p' "$EXAMPLES/kss.service")
 	mkfifo "$TMP/ssa-log"
 	"$SSA" -l "$SOCK" "${envs[@]}" "${exe//\/usr\/local\/libexec\/kss/$LIBEXEC}" \

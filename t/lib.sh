@@ -189,6 +189,24 @@ san_env() {
 	return 0
 }
 
+# fcgi_env: the shared folder for a kss.fcgi process the test starts, as
+# VAR=value lines: the test's, or none (no count of failed logins), never
+# the machine's default. kss.fcgi makes the folder its environment names
+# at start, before its sandbox closes the way to others.
+fcgi_env() {
+	if [ -n "$CACHE" ]; then
+		printf '%s\n' "KSS_CACHE_DIR=$CACHE"
+	else
+		printf '%s\n' "KSS_LOGIN_LIMIT=off"
+	fi
+}
+
+# landlock: whether kss confines its files with Landlock here (this
+# build has the sandbox, this kernel Landlock): what --help says.
+landlock() {
+	"$KSS_BIN" --help | grep -q '^Sandbox.*Landlock ('
+}
+
 # How a request reaches kss: the program itself (CGI), or a FastCGI client
 # such as (cgi-fcgi -bind -connect SOCKET).
 RUN=("$KSS_BIN")
@@ -328,6 +346,7 @@ NSTART=0
 PRE=
 start_kss() {
 	local envs=() fifo
+	mapfile -t envs < <(fcgi_env)
 	while [ "$1" != -- ]; do
 		envs+=("$1")
 		shift
