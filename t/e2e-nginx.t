@@ -162,7 +162,9 @@ T_CLEANUP='[ -n "${NPID:-}" ] && kill -QUIT $NPID 2>/dev/null; kill $(procs_unde
 # --- kss.fcgi under spawn-fcgi ---
 command -v spawn-fcgi >/dev/null || skip_all "spawn-fcgi not installed"
 SOCK=$TMP/kss.sock
-out=$(spawn-fcgi -s "$SOCK" -M 0660 -- "$LIBEXEC/kss.fcgi" 2>&1)
+# As the example says: the folders in kss.fcgi's environment too.
+mapfile -t fenv < <(fcgi_env)
+out=$(env KSS_DIR="$DATA" "${fenv[@]}" spawn-fcgi -s "$SOCK" -M 0660 -- "$LIBEXEC/kss.fcgi" 2>&1)
 KPID=$(printf '%s' "$out" | sed -n 's/.*PID: *\([0-9]*\).*/\1/p')
 ok $([ -n "$KPID" ]; echo $?) "spawn-fcgi starts kss.fcgi ($out)"
 start_nginx "$SOCK"
@@ -172,6 +174,11 @@ scenario nginx-fcgi-prefix "https://127.0.0.1:$SPORT/kosync"
 ok $(grep -q 'rate=1r/m;' "$TMP/kss-nginx.conf"; echo $?) "the test's copy of the example limits /users/ to 1r/m"
 rate_check nginx-fcgi
 all_check nginx-fcgi
+if sandboxed; then
+	is "$(seccomp_mode "$KPID")" 2 "kss.fcgi under spawn-fcgi serves in its sandbox (seccomp mode 2)"
+else
+	skip "kss.fcgi serves in its sandbox" "built without the sandbox"
+fi
 big_bodies nginx-fcgi-root "https://127.0.0.1:$SPORT"
 like "$(grep -c 'client request body is buffered to a temporary file' "$TMP/nginx-error.log")" '^[1-9]' \
     "nginx buffered the big bodies to temporary files"
@@ -235,6 +242,11 @@ if [ -n "$SSA" ]; then
 	big_bodies nginx-activated-root "https://127.0.0.1:$SPORT"
 	like "$(cat /proc/$APID/cmdline | tr '\0' ' ')" 'kss.fcgi' \
 	    "the activated process is kss.fcgi itself"
+	if sandboxed; then
+		is "$(seccomp_mode "$APID")" 2 "in its sandbox (seccomp mode 2)"
+	else
+		skip "in its sandbox" "built without the sandbox"
+	fi
 	stop_nginx
 	kill -TERM "$APID"
 	wait "$APID"

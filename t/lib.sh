@@ -201,6 +201,16 @@ fcgi_env() {
 	fi
 }
 
+# sandboxed: whether this build has the sandbox (--help says what).
+sandboxed() {
+	! "$KSS_BIN" --help | grep -q '^Sandbox.*: none'
+}
+
+# seccomp_mode PID: the process's seccomp mode (2: a filter).
+seccomp_mode() {
+	awk '$1 == "Seccomp:" { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
 # landlock: whether kss confines its files with Landlock here (this
 # build has the sandbox, this kernel Landlock): what --help says.
 landlock() {

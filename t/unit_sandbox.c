@@ -34,6 +34,7 @@ static char root[] = "/tmp/kss-sandbox-XXXXXX";
 static char shm[] = "/dev/shm/kss-sandbox-XXXXXX";
 static char dirvar[600], cachevar[600];
 static int landlock;	/* whether this kernel has it */
+static pid_t parent;	/* this process, for the children to aim at */
 
 /* The child's verdicts, as exit statuses. */
 enum { PASSED = 0, REFUSED = 3, WRONG = 4, SETUP = 5 };
@@ -194,14 +195,14 @@ do_kill_other(struct kss_server *s)
 {
 	(void)s;
 	/* Signal 0 to the parent: harmless, if it were let through. */
-	kill(getppid(), 0);
+	kill(parent, 0);
 }
 
 static void
 do_tgkill_other(struct kss_server *s)
 {
 	(void)s;
-	syscall(SYS_tgkill, getppid(), getppid(), 0);
+	syscall(SYS_tgkill, parent, parent, 0);
 }
 
 static void
@@ -260,10 +261,16 @@ static void
 do_ioctl(struct kss_server *s)
 {
 	struct termios t;
+	int fd, n;
 
 	(void)s;
-	/* isatty(): "no" for any fd, and no other ioctl does anything. */
+	/* isatty(): "no" for any fd, and no other ioctl does anything:
+	 * FIONREAD, which a file in the data folder would answer. */
 	if (ioctl(0, TCGETS, &t) == 0 || errno != ENOTTY)
+		_exit(WRONG);
+	if ((fd = open(at(root, "data/.kss-layout"), O_RDONLY | O_CLOEXEC)) < 0)
+		_exit(SETUP);
+	if (ioctl(fd, FIONREAD, &n) == 0 || errno != ENOTTY)
 		_exit(WRONG);
 }
 
@@ -407,6 +414,7 @@ main(void)
 		printf("1..0 # SKIP no temporary folder (/tmp, /dev/shm)\n");
 		return 0;
 	}
+	parent = getpid();
 	snprintf(dirvar, sizeof(dirvar), "KSS_DIR=%s/data", root);
 	snprintf(cachevar, sizeof(cachevar), "KSS_CACHE_DIR=%s/cache", shm);
 	put_text(at(root, "beside"), "not kss's\n");
@@ -451,7 +459,7 @@ main(void)
 	    "getpid() through the x32 entry: killed");
 #endif
 	ok(exited(child(do_ioctl, false, true), PASSED),
-	    "ioctl(TCGETS): ENOTTY, not killed (stdio's isatty())");
+	    "ioctl(): ENOTTY, not killed (stdio's isatty()), whatever it asks");
 	ok(exited(child(do_clone3, false, true), PASSED),
 	    "clone3(): ENOSYS, so that glibc falls back to clone()");
 
