@@ -225,13 +225,14 @@ landlock(const struct kss_sandbox *sb, const struct kss_log *log)
 static const char *const allowed[] = {
 	/* memory (malloc, thread stacks, a login's 16 MiB hash) */
 	"brk", "munmap", "mremap", "madvise",
-	/* files in the data and RAM folders; stdio; the FastCGI stream */
-	"read", "write", "readv", "writev", "pread64", "lseek", "_llseek",
-	"close", "openat", "openat2", "newfstatat", "fstat", "fstat64",
-	"fstatat64", "stat", "stat64", "lstat", "lstat64", "statx",
-	"fstatfs", "fstatfs64", "fcntl", "fcntl64", "ftruncate",
-	"ftruncate64", "fsync", "fdatasync", "mkdir", "mkdirat", "rename",
-	"renameat", "renameat2", "unlink", "unlinkat", "link", "linkat",
+	/* files in the data and RAM folders; stdio; the FastCGI stream
+	 * (stat: the calls an older libc or another architecture makes for
+	 * stat() and fstat()) */
+	"read", "write", "readv", "writev", "lseek", "_llseek", "close",
+	"openat", "openat2", "newfstatat", "fstat", "fstat64", "fstatat64",
+	"stat", "stat64", "lstat", "lstat64", "statx", "fstatfs",
+	"fstatfs64", "fcntl", "fcntl64", "ftruncate", "ftruncate64", "fsync",
+	"mkdir", "mkdirat", "renameat", "renameat2", "unlinkat", "linkat",
 	"getdents64", "faccessat", "faccessat2",
 	/* time, ids, randomness (libsodium, temporary names) */
 	"clock_gettime", "clock_gettime64", "gettimeofday", "time",

@@ -344,7 +344,8 @@ move_out(struct kss_server *s)
 	close(fd);
 	/* EXDEV is Landlock's answer where only the right to move between
 	 * folders is missing. */
-	if (rename(at(root, "data/out"), at(root, "out")) < 0 &&
+	if (renameat(AT_FDCWD, at(root, "data/out"), AT_FDCWD,
+	    at(root, "out")) < 0 &&
 	    (errno == EACCES || errno == EXDEV))
 		_exit(REFUSED);
 }
