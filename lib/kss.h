@@ -24,7 +24,8 @@ struct kss_io {
 /* A process's state across requests, built once by the transport. With
  * keep (FastCGI) it keeps the stores of the first few data directories it
  * serves open (the rest are opened per request) and a cache of verified
- * keys; without (CGI) it keeps nothing. NULL when out of memory or when
+ * keys; without (CGI) it keeps nothing but the store kss_server_prepare()
+ * opened for the process's one request. NULL when out of memory or when
  * libsodium cannot start. */
 struct kss_server *kss_server_new(bool keep);
 void kss_server_free(struct kss_server *s);
