@@ -245,7 +245,7 @@ FREG=0
 landed=0
 for r in $(seq "$ROUNDS"); do
 	rm -f "$SOCK"
-	start_kss KSS_THREADS=4 -- --listen "$SOCK"
+	start_kss KSS_DIR="$DATA" KSS_THREADS=4 -- --listen "$SOCK"
 	if [ "$LINE" != "kss: listening on $SOCK" ]; then
 		FCGI_BAD=$((FCGI_BAD + 1))
 		echo "# round $r: kss did not start: $LINE"
