@@ -770,19 +770,40 @@ leftover(const char *name)
 /* A leftover this old is no live write's: those take milliseconds. */
 #define LEFTOVER_AGE 60
 
+/* Removes old leftover name, a folder (a .new- one claimed first) or a
+ * file: 1 when removed, 0 when another took it first, -1 when it stays. */
+static int
+remove_leftover(struct fstore *fs, const char *name, const struct stat *st)
+{
+	char claim[32];
+
+	if (!S_ISDIR(st->st_mode))
+		return unlinkat(fs->root, name, 0) == 0 ? 1 :
+		    errno == ENOENT ? 0 : -1;
+	/* A registration stalled a minute (or on a file system whose clock
+	 * lags ours) may still rename its .new- folder into place: take
+	 * the folder away under a name of our own first, so that either
+	 * its rename or ours fails, never a live account emptied. */
+	if (strncmp(name, ".new-", 5) == 0) {
+		temp_name("del", claim);
+		if (renameat(fs->root, name, fs->root, claim) < 0)
+			return errno == ENOENT ? 0 : -1;
+		name = claim;
+	}
+	return remove_tree(fs, name) == 0 ? 1 : errno == ENOENT ? 0 : -1;
+}
+
 /* Removes the root's leftovers older than LEFTOVER_AGE seconds (by
- * mtime: a live .new- folder is as old as the auth.json being written
- * into it, and a .del- folder being emptied may be removed by both),
- * so that writers killed at any moment leave a bounded number behind.
- * Run by registrations and deletes, the writes that make them; a user
- * folder's own leftovers are bounded by write_json(). */
+ * mtime), so that writers killed at any moment leave a bounded number
+ * behind. Run by registrations and deletes, the writes that make them;
+ * a user folder's own leftovers are bounded by write_json(). */
 static void
 sweep_root(struct fstore *fs)
 {
 	time_t old = time(NULL) - LEFTOVER_AGE;
 	struct dirent *de;
 	struct stat st;
-	int fd, n = 0;
+	int fd, rc, n = 0, stuck = 0;
 	DIR *d;
 
 	if ((fd = openat(fs->root, ".", O_RDONLY | O_DIRECTORY |
@@ -796,15 +817,20 @@ sweep_root(struct fstore *fs)
 		if (!leftover(de->d_name) || fstatat(fs->root, de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) < 0 || st.st_mtime >= old)
 			continue;
-		if (S_ISDIR(st.st_mode) ? remove_tree(fs, de->d_name) == 0 :
-		    unlinkat(fs->root, de->d_name, 0) == 0)
+		if ((rc = remove_leftover(fs, de->d_name, &st)) > 0)
 			n++;
+		else if (rc < 0)
+			stuck++;
 	}
 	closedir(d);
 	if (n > 0)
 		kss_logf(fs->log, "file store: removed %d leftover%s of "
 		    "interrupted writes from the data directory", n,
 		    n == 1 ? "" : "s");
+	if (stuck > 0)
+		kss_logf(fs->log, "file store: cannot remove %d leftover%s of "
+		    "interrupted writes (.new-*, .del-*, .tmp-*) from the data "
+		    "directory", stuck, stuck == 1 ? "" : "s");
 }
 
 static int

@@ -678,6 +678,19 @@ leftovers(const char *root)
 	ok(!exists(dir, ".del-old2") && exists(dir, ".new-young") &&
 	    count_prefix(dir, ".", ".del-") == 0, "leftovers: sweeps the old "
 	    "one, and its own");
+	/* One it cannot remove (a folder inside: kss makes none) is said. */
+	mkdir(at(dir, ".new-stuck"), 0700);
+	mkdir(at(dir, ".new-stuck/sub"), 0700);
+	put_file(dir, ".new-stuck/sub/x", "");
+	age(dir, ".new-stuck", 120);
+	logged[0] = '\0';
+	is_int(st.ops->user_create(st.h, "cy", "$y$c"), KSS_OK,
+	    "leftovers: a registration beside one that cannot go");
+	ok(strstr(logged, "cannot remove 1 leftover") != NULL,
+	    "leftovers: logged: %s", logged);
+	ok(count_prefix(dir, ".", ".new-") == 1 &&
+	    count_prefix(dir, ".", ".del-") == 1, "leftovers: it was claimed "
+	    "(renamed .del-) before it was emptied");
 	kss_store_close(&st);
 }
 
