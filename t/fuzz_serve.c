@@ -2,10 +2,11 @@
  * memory store. The input is CGI variables, one "NAME=value" per line, an
  * empty line, then the body. Build with clang -fsanitize=fuzzer (see
  * README); make check replays t/corpus/ through t/fuzz_replay.c, which
- * calls fuzz_serve() to see each answer. */
+ * calls fuzz_check() to see each answer. */
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@
 
 #include "auth.h"
 #include "fakeio.h"
-#include "fuzz_serve.h"
+#include "fuzz.h"
 #include "kss.h"
 #include "store.h"
 
@@ -46,7 +47,11 @@ seed(struct kss_store *st)
 	return bad ? -1 : 0;
 }
 
-int
+/* Serves one input on a fresh memory store holding user "u" with key "k"
+ * and a record of document "d" (with metadata). Fills resp (free with
+ * kss_response_free()) and returns 0, or returns -1 when memory ran out
+ * before a request could be made. */
+static int
 fuzz_serve(const uint8_t *data, size_t size, struct kss_response *resp)
 {
 	const char *vars[MAX_VARS + 1];
@@ -98,20 +103,46 @@ fuzz_serve(const uint8_t *data, size_t size, struct kss_response *resp)
 	return 0;
 }
 
-int
-fuzz_answer_ok(const struct kss_response *resp)
-{
-	char head[512];
-	json_t *v;
-	int ok;
+const char fuzz_corpus[] = "corpus";
 
-	if (resp->body == NULL || resp->status < 200 || resp->status > 599 ||
-	    kss_response_head(resp, head, sizeof(head)) < 0)
-		return 0;
-	v = json_loadb(resp->body, resp->len, JSON_ALLOW_NUL, NULL);
-	ok = json_is_object(v);
+/* The code member of an error body, or 0. */
+static long
+body_code(const struct kss_response *resp)
+{
+	json_t *v = json_loadb(resp->body, resp->len, JSON_ALLOW_NUL, NULL);
+	long code = (long)json_integer_value(json_object_get(v, "code"));
+
 	json_decref(v);
-	return ok;
+	return code;
+}
+
+/* A seed's name states the HTTP status (a) and, when given, the KOReader
+ * error code in the body (b). */
+int
+fuzz_check(const uint8_t *data, size_t size, int a, long b, char *what,
+    size_t whatsize)
+{
+	struct kss_response resp;
+	int pass;
+
+	if (fuzz_serve(data, size, &resp) < 0)
+		return -1;
+	if (!fuzz_answer_ok(&resp)) {
+		pass = 0;
+		snprintf(what, whatsize, "not a JSON object: %d %s",
+		    resp.status, resp.body ? resp.body : "(null)");
+	} else if (a > 0 && (resp.status != a ||
+	    (b != 0 && body_code(&resp) != b))) {
+		pass = 0;
+		snprintf(what, whatsize, "got %d %s, not the %d%s%.0ld named",
+		    resp.status, resp.body, a, b != 0 ? "-" : "", b);
+	} else {
+		pass = 1;
+		snprintf(what, whatsize, "answered %d %s", resp.status,
+		    resp.body);
+	}
+	kss_response_free(&resp);
+	return pass;
 }
 
 int
