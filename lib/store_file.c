@@ -299,15 +299,19 @@ read_json(int dir, const char *name)
 	return v;
 }
 
-/* Whether v's member field names name, or has no such member. */
+/* Whether v's member field names name, or has no such member. Every
+ * byte counts: "d\u0000x" is not d (no valid name holds NUL), though a C
+ * string of it reads "d". */
 static bool
 names(const json_t *v, const char *field, const char *name, bool required)
 {
 	const json_t *m = json_object_get(v, field);
+	size_t len = strlen(name);
 
 	if (m == NULL)
 		return !required;
-	return json_is_string(m) && strcmp(json_string_value(m), name) == 0;
+	return json_is_string(m) && json_string_length(m) == len &&
+	    memcmp(json_string_value(m), name, len) == 0;
 }
 
 static int
@@ -582,6 +586,14 @@ parse_secret(struct fstore *fs, const json_t *auth, struct kss_secret *s)
 	}
 	if (v == NULL || *v == '\0') {
 		kss_logf(fs->log, "file store: %s holds no key", AUTH_FILE);
+		return KSS_E_SERVER;
+	}
+	/* A key or hash holding NUL is none kss or the original kss wrote,
+	 * and its first part must not stand for it. */
+	if (strlen(v) != json_string_length(json_object_get(auth, hashed ?
+	    KEY_HASH : KEY_RAW))) {
+		kss_logf(fs->log, "file store: %s holds a key with a NUL byte",
+		    AUTH_FILE);
 		return KSS_E_SERVER;
 	}
 	if ((s->value = strdup(v)) == NULL)

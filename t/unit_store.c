@@ -253,6 +253,27 @@ file_only(const char *root)
 	put_file(dir, "carl/auth.json", "{\"x-auth-user\": \"carl\",");
 	is_int(st.ops->secret_get(st.h, "carl", &s), KSS_E_SERVER,
 	    "and a broken one an error");
+	/* Every byte of a stored name or key counts: the C string of
+	 * "carl\u0000x" reads "carl" (found by t/fuzz_store.c). */
+	put_file(dir, "carl/auth.json",
+	    "{\"x-auth-user\": \"carl\\u0000x\", \"x-auth-key\": \"k\"}");
+	is_int(st.ops->secret_get(st.h, "carl", &s), KSS_E_NO_ACCOUNT,
+	    "an auth.json naming carl\\u0000x is not carl's");
+	put_file(dir, "carl/auth.json",
+	    "{\"x-auth-user\": \"carl\", \"x-auth-key\": \"k\\u0000x\"}");
+	is_int(st.ops->secret_get(st.h, "carl", &s), KSS_E_SERVER,
+	    "a raw key holding NUL is an error, not the key k");
+	ok(strstr(logged, "NUL") != NULL, "logged: %s", logged);
+	put_file(dir, "carl/auth.json",
+	    "{\"x-auth-user\": \"carl\", \"x-auth-key-hash\": \"$y$c\\u0000\"}");
+	is_int(st.ops->secret_get(st.h, "carl", &s), KSS_E_SERVER,
+	    "so is a hash holding NUL");
+	put_file(dir, "bob/nul.json", "{\"document\": \"nul\\u0000x\", "
+	    "\"progress\": \"p\"}");
+	is_int(st.ops->doc_get(st.h, "bob", "nul", &got), KSS_OK,
+	    "a record naming nul\\u0000x reads");
+	ok(got == NULL, "as no record of nul");
+	json_decref(got);
 	put_file(dir, "bob/other.json", "{\"document\": \"zzz\", \"progress\": "
 	    "\"p\", \"percentage\": 0.5, \"device\": \"d\", \"timestamp\": 1}");
 	is_int(st.ops->doc_get(st.h, "bob", "other", &got), KSS_OK,
