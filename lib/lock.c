@@ -54,8 +54,13 @@ kss_lock_ofd(void)
 
 	if ((k = atomic_load(&known)) != 0)
 		return k == 1;
-	if ((fd = memfd_create("kss-lock-probe", MFD_CLOEXEC)) < 0)
+	/* A probe that cannot be made counts as a no, kept like a yes: asked
+	 * again later, it would be made inside the sandbox, which kills it.
+	 * The answer at start also decided how many threads serve. */
+	if ((fd = memfd_create("kss-lock-probe", MFD_CLOEXEC)) < 0) {
+		atomic_store(&known, 2);
 		return false;
+	}
 	ok = fcntl(fd, F_OFD_GETLK, &fl) == 0;
 	close(fd);
 	atomic_store(&known, ok ? 1 : 2);
