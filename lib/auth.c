@@ -5,12 +5,47 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "auth.h"
 #include "authcache.h"
 #include "log.h"
 #include "store.h"
 #include "throttle.h"
 #include "valid.h"
+
+#define KDF_KEY_SIZE (crypto_hash_sha256_BYTES * 2 + 1)
+
+/* What the KDF is given for key. libxcrypt takes a passphrase of less
+ * than CRYPT_MAX_PASSPHRASE_SIZE (512) bytes and fails on a longer one,
+ * which kss accepts (KSS_KEY_MAX): such a key goes in as the hex of its
+ * SHA-256, so that it is hashed, verified and timed as any other. out
+ * (KDF_KEY_SIZE bytes) is the caller's to wipe. */
+static const char *
+kdf_key(const char *key, char out[KDF_KEY_SIZE])
+{
+	unsigned char d[crypto_hash_sha256_BYTES];
+	size_t len = strlen(key);
+
+	if (len < CRYPT_MAX_PASSPHRASE_SIZE)
+		return key;
+	crypto_hash_sha256(d, (const unsigned char *)key, len);
+	sodium_bin2hex(out, KDF_KEY_SIZE, d, sizeof(d));
+	explicit_bzero(d, sizeof(d));
+	return out;
+}
+
+/* crypt_rn() of kdf_key(key) into cd; NULL on failure. */
+static const char *
+kdf(const char *key, const char *setting, struct crypt_data *cd)
+{
+	char buf[KDF_KEY_SIZE];
+	const char *out;
+
+	out = crypt_rn(kdf_key(key, buf), setting, cd, sizeof(*cd));
+	explicit_bzero(buf, sizeof(buf));
+	return out;
+}
 
 enum kss_err
 kss_auth_hash(const char *key, int cost, char **hash)
@@ -26,7 +61,7 @@ kss_auth_hash(const char *key, int cost, char **hash)
 		return KSS_E_SERVER;
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)
 		return KSS_E_SERVER;
-	if (crypt_rn(key, salt, cd, sizeof(*cd)) != NULL &&
+	if (kdf(key, salt, cd) != NULL &&
 	    cd->output[0] != '*' && (*hash = strdup(cd->output)) != NULL)
 		e = KSS_OK;
 	explicit_bzero(cd, sizeof(*cd));
@@ -56,8 +91,7 @@ kss_auth_verify(const struct kss_secret *s, const char *key)
 		return ct_equal(s->value, key);
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)
 		return false;
-	if (crypt_rn(key, s->value, cd, sizeof(*cd)) != NULL &&
-	    cd->output[0] != '*')
+	if (kdf(key, s->value, cd) != NULL && cd->output[0] != '*')
 		ok = ct_equal(cd->output, s->value);
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);
@@ -80,7 +114,7 @@ spend_kdf(const char *key, int cost)
 	    sizeof(entropy), setting, sizeof(setting)) == NULL ||
 	    (cd = calloc(1, sizeof(*cd))) == NULL)
 		return;
-	crypt_rn(key, setting, cd, sizeof(*cd));
+	kdf(key, setting, cd);
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);
 }

@@ -15,7 +15,9 @@ struct kss_throttle;
 
 #define KSS_KEY_MAX 4096	/* bytes in a key */
 
-/* Hashes key with yescrypt at cost (1..11); *hash is malloc'd. */
+/* Hashes key with yescrypt at cost (1..11); *hash is malloc'd. A key of
+ * 512 bytes or more, past what libxcrypt takes, is hashed (and verified)
+ * as the hex of its SHA-256. */
 enum kss_err kss_auth_hash(const char *key, int cost, char **hash);
 
 /* Whether key matches the stored secret, in time that does not depend on

@@ -149,6 +149,7 @@ int
 main(void)
 {
 	char root[] = "/tmp/kss-auth-XXXXXX", path[200], cost[CRYPT_OUTPUT_SIZE];
+	static char longkey[KSS_KEY_MAX + 1], json[KSS_KEY_MAX + 64];
 	struct kss_secret got = {NULL, false};
 	char *hash;
 
@@ -189,6 +190,41 @@ main(void)
 	is_int(login(&st, "garbled", "wrong"), KSS_E_UNAUTHORIZED,
 	    "a garbled stored hash refuses a key");
 	is_str(setting, cost, "after a KDF run at the configured cost");
+
+	/* A key past the 511 bytes libxcrypt takes, up to KSS_KEY_MAX, is
+	 * one as any other (found by t/fuzz_store.c: a raw key that long was
+	 * never stored anew, and a registration with it answered 500). */
+	memset(longkey, 'k', KSS_KEY_MAX);
+	longkey[KSS_KEY_MAX] = '\0';
+	if (kss_auth_hash(longkey, COST, &hash) == KSS_OK) {
+		struct kss_secret s = {hash, true};
+
+		ok(kss_auth_verify(&s, longkey), "a %d-byte key hashes and "
+		    "verifies", KSS_KEY_MAX);
+		longkey[600] = 'x';
+		ok(!kss_auth_verify(&s, longkey),
+		    "one that differs past byte 511 does not");
+		longkey[600] = 'k';
+		free(hash);
+	} else
+		ok(0, "a %d-byte key hashes", KSS_KEY_MAX);
+	longkey[512] = '\0';
+	is_int(login(&st, "ann", longkey), KSS_E_UNAUTHORIZED,
+	    "a wrong 512-byte key does not log in");
+	is_int(runs, 1, "after one KDF run");
+	is_str(setting, cost, "at the configured cost");
+	snprintf(path, sizeof(path), "%s/long", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/long/auth.json", root);
+	snprintf(json, sizeof(json), "{\"x-auth-user\": \"long\", "
+	    "\"x-auth-key\": \"%s\"}", longkey);
+	put_text(path, json);
+	is_int(login(&st, "long", longkey), KSS_OK,
+	    "a legacy raw key of 512 bytes logs in");
+	st.ops->secret_get(st.h, "long", &got);
+	ok(got.hashed, "and is stored anew, hashed");
+	kss_secret_free(&got);
+	is_int(login(&st, "long", longkey), KSS_OK, "and logs in again");
 
 	/* A hash made at another cost is made anew at the configured one at
 	 * the next good login, so its account's 401s cost what others do. */
