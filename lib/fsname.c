@@ -72,3 +72,47 @@ kss_fsname(const char *name, size_t len, enum kss_fsname_kind kind,
 		memcpy(out + o, suffix, sizeof(suffix));
 	return out;
 }
+
+static int
+hexval(char c)
+{
+	const char *p = c != '\0' ? strchr(hex, c) : NULL;
+
+	return p == NULL ? -1 : (int)(p - hex);
+}
+
+int
+kss_fsname_decode(const char *fname, enum kss_fsname_kind kind,
+    char out[KSS_FSNAME_SIZE])
+{
+	size_t len = strlen(fname), i, o = 0;
+	int hi, lo;
+
+	if (kind == KSS_FSNAME_DOC) {
+		if (len <= strlen(suffix) ||
+		    strcmp(fname + len - strlen(suffix), suffix) != 0)
+			return -1;
+		len -= strlen(suffix);
+	}
+	if (len == 0 || fname[0] == '=')
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)fname[i];
+
+		if (c != '%') {
+			if (!plain(c, false))
+				return -1;
+			out[o++] = (char)c;
+			continue;
+		}
+		if (i + 2 >= len)
+			return -1;
+		if ((hi = hexval(fname[i + 1])) < 0 ||
+		    (lo = hexval(fname[i + 2])) < 0)
+			return -1;
+		out[o++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	out[o] = '\0';
+	return (int)o;
+}

@@ -30,4 +30,16 @@ enum kss_fsname_kind {
 char *kss_fsname(const char *name, size_t len, enum kss_fsname_kind kind,
     bool fold, char out[KSS_FSNAME_SIZE]);
 
+/* The name kss_fsname() encoded as the file name fname (its ".json"
+ * dropped for KSS_FSNAME_DOC), into out (KSS_FSNAME_SIZE bytes, NUL
+ * added), for tools that list a folder (kss-admin). Its length, or -1
+ * for a name no encoding gives: a digest name ("=...", whose real name
+ * is only inside the file), a "%" not followed by two capital hex
+ * digits, a byte kss_fsname() always escapes, or a document file without
+ * ".json". Not every decodable name is the one kss_fsname() makes of the
+ * result ("%41" for "A" in a plain folder): a caller that needs to know
+ * encodes the result again and compares. */
+int kss_fsname_decode(const char *fname, enum kss_fsname_kind kind,
+    char out[KSS_FSNAME_SIZE]);
+
 #endif

@@ -103,10 +103,53 @@ folded(void)
 	    "auth.json", n);
 }
 
+/* kss_fsname_decode(): the way back, for tools that list a folder. */
+static void
+decoded(void)
+{
+	static const char *const samples[] = {"alice", "a b/é", "..", "auth",
+	    ".hidden", "%2e", "Alice", "x:y", "\x7f"};
+	char out[KSS_FSNAME_SIZE], back[KSS_FSNAME_SIZE], name[KSS_NAME_MAX];
+	size_t i;
+	int fold, kind;
+
+	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		for (fold = 0; fold < 2; fold++) {
+			for (kind = 0; kind < 2; kind++) {
+				kss_fsname(samples[i], strlen(samples[i]), kind,
+				    fold, out);
+				is_int(kss_fsname_decode(out, kind, back),
+				    (int)strlen(samples[i]), "decode %s (%s, %s)",
+				    out, fold ? "fold" : "plain",
+				    kind ? "doc" : "user");
+				is_str(back, samples[i], "gives the name back");
+			}
+		}
+	}
+	for (i = 0; i + 3 <= sizeof(name); i += 3)
+		memcpy(name + i, "\xe2\x82\xac", 3);
+	kss_fsname(name, i, KSS_FSNAME_DOC, false, out);
+	is_int(kss_fsname_decode(out, KSS_FSNAME_DOC, back), -1,
+	    "a digest name does not decode");
+	is_int(kss_fsname_decode("abc", KSS_FSNAME_DOC, back), -1,
+	    "a document file needs .json");
+	is_int(kss_fsname_decode(".json", KSS_FSNAME_DOC, back), -1,
+	    "and a name before it");
+	is_int(kss_fsname_decode("a%2", KSS_FSNAME_USER, back), -1,
+	    "a cut escape");
+	is_int(kss_fsname_decode("a%2e", KSS_FSNAME_USER, back), -1,
+	    "a small-letter escape (kss writes capitals)");
+	is_int(kss_fsname_decode("a.b", KSS_FSNAME_USER, back), -1,
+	    "a byte kss always escapes (the original kss's bob.smith)");
+	is_int(kss_fsname_decode("a%00b", KSS_FSNAME_USER, back), 3,
+	    "an escaped NUL decodes, to 3 bytes (the caller validates)");
+}
+
 int
 main(void)
 {
 	names();
 	folded();
+	decoded();
 	return tap_done();
 }
