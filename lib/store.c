@@ -33,3 +33,13 @@ kss_secret_free(struct kss_secret *s)
 	free(s->value);
 	s->value = NULL;
 }
+
+double
+kss_store_timestamp(const json_t *rec)
+{
+	const json_t *t = json_object_get(rec, "timestamp");
+
+	if (rec == NULL)
+		return -1;
+	return json_is_number(t) ? json_number_value(t) : 0;
+}

@@ -44,6 +44,38 @@ struct kss_store_ops {
 	 * user is gone, KSS_E_UNAUTHORIZED when the secret changed. */
 	enum kss_err (*doc_put)(void *h, const char *user,
 	    const struct kss_secret *who, const char *doc, const json_t *rec);
+
+	/* What kss-admin needs besides the server: the whole store, and
+	 * changes made by the operator, who needs no key. */
+
+	/* Every user the store serves, by name: *users is a new JSON array
+	 * of strings, sorted bytewise. */
+	enum kss_err (*user_list)(void *h, json_t **users);
+	/* Every record of user: *docs is a new JSON object, document id →
+	 * record, with null for a record stored but unreadable (corrupt;
+	 * logged). KSS_E_NO_ACCOUNT when user has none. */
+	enum kss_err (*doc_list)(void *h, const char *user, json_t **docs);
+	/* Removes doc's record, atomically with respect to pushes of it;
+	 * KSS_E_NOT_FOUND when there is none, KSS_E_NO_ACCOUNT. A record
+	 * stored but unreadable is removed too. */
+	enum kss_err (*doc_delete)(void *h, const char *user, const char *doc);
+	/* Creates user with s as the credential, as it is (a hash, or a raw
+	 * key of the original kss: an import keeps what it was given);
+	 * KSS_E_USER_EXISTS when taken. */
+	enum kss_err (*user_create_secret)(void *h, const char *user,
+	    const struct kss_secret *s);
+	/* Replaces user's credential with s, whatever it was (a forgotten
+	 * password); KSS_E_NO_ACCOUNT. */
+	enum kss_err (*secret_set)(void *h, const char *user,
+	    const struct kss_secret *s);
+	/* Merges rec into doc's record as doc_put does, in one atomic step
+	 * with the check, only when the stored record's "timestamp" is older
+	 * than rec's, or there is no readable record: an import, where the
+	 * newer of two records wins and a second import changes nothing.
+	 * *changed says whether it wrote. KSS_E_NO_ACCOUNT. */
+	enum kss_err (*doc_put_newer)(void *h, const char *user,
+	    const char *doc, const json_t *rec, bool *changed);
+
 	/* Whether writes wait for the disk (fsync); NULL where that does
 	 * not apply. */
 	void (*set_fsync)(void *h, bool on);
@@ -81,6 +113,11 @@ enum kss_err kss_store_mem_open(struct kss_store *st);
 
 /* Closes a store opened by one of the above (st->ops may be NULL). */
 void kss_store_close(struct kss_store *st);
+
+/* A record's "timestamp" as a number: 0 when it has none (a record
+ * the original kss wrote without one), or -1 when rec is NULL. Which of
+ * two records is newer (doc_put_newer) is decided by this. */
+double kss_store_timestamp(const json_t *rec);
 
 /* Frees a secret's value. */
 void kss_secret_free(struct kss_secret *s);

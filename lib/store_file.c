@@ -57,6 +57,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "store.h"
+#include "valid.h"
 
 #define AUTH_FILE "auth.json"
 #define LOCK_FILE ".lock"
@@ -731,18 +732,31 @@ still(struct fstore *fs, const struct locked *l, const char *user,
 	return e;
 }
 
+/* Writes user's auth.json holding s: a hash as kss's own
+ * x-auth-key-hash, a raw key (an import of the original kss's account)
+ * as its x-auth-key. */
 static enum kss_err
-write_auth(struct fstore *fs, int dir, const char *user, const char *hash)
+write_secret(struct fstore *fs, int dir, const char *user,
+    const struct kss_secret *s)
 {
 	enum kss_err e;
 	json_t *auth;
 
-	auth = json_pack("{s:s, s:s}", KEY_USER, user, KEY_HASH, hash);
+	auth = json_pack("{s:s, s:s}", KEY_USER, user,
+	    s->hashed ? KEY_HASH : KEY_RAW, s->value);
 	if (auth == NULL)
 		return KSS_E_SERVER;
 	e = write_json(fs, dir, AUTH_FILE, auth);
 	json_decref(auth);
 	return e;
+}
+
+static enum kss_err
+write_auth(struct fstore *fs, int dir, const char *user, const char *hash)
+{
+	const struct kss_secret s = {(char *)hash, true};
+
+	return write_secret(fs, dir, user, &s);
 }
 
 /* Empties and removes the directory name in the root; best effort, as
@@ -859,10 +873,10 @@ rename_noreplace(int dir, const char *from, const char *to)
 	return renameat(dir, from, dir, to);
 }
 
+/* Creates user's account holding s (user_create, user_create_secret). */
 static enum kss_err
-f_user_create(void *h, const char *user, const char *hash)
+create(struct fstore *fs, const char *user, const struct kss_secret *s)
 {
-	struct fstore *fs = h;
 	char name[KSS_FSNAME_SIZE], tmp[32];
 	enum kss_err e;
 	int fd, rc;
@@ -890,7 +904,7 @@ f_user_create(void *h, const char *user, const char *hash)
 		unlinkat(fs->root, tmp, AT_REMOVEDIR);
 		return KSS_E_SERVER;
 	}
-	e = write_auth(fs, fd, user, hash);
+	e = write_secret(fs, fd, user, s);
 	close(fd);
 	if (e != KSS_OK)
 		goto err;
@@ -906,6 +920,20 @@ err:
 	if (remove_tree(fs, tmp) < 0)
 		fail(fs, "cannot remove", tmp);
 	return e;
+}
+
+static enum kss_err
+f_user_create(void *h, const char *user, const char *hash)
+{
+	const struct kss_secret s = {(char *)hash, true};
+
+	return create(h, user, &s);
+}
+
+static enum kss_err
+f_user_create_secret(void *h, const char *user, const struct kss_secret *s)
+{
+	return create(h, user, s);
 }
 
 static enum kss_err
@@ -1149,11 +1177,24 @@ move_legacy(struct fstore *fs, int dir, const char *name)
 	return rc;
 }
 
+/* Whether l's folder still holds user's account (a caller that acts
+ * for the operator, who verified no key). */
 static enum kss_err
-f_doc_put(void *h, const char *user, const struct kss_secret *who,
-    const char *doc, const json_t *rec)
+account(struct fstore *fs, const struct locked *l, const char *user)
 {
-	struct fstore *fs = h;
+	struct kss_secret cur = {NULL, false};
+	enum kss_err e = read_secret(fs, l->dir, l->name, user, &cur);
+
+	kss_secret_free(&cur);
+	return e;
+}
+
+/* doc_put (who, the secret the push was verified against) and, with
+ * changed, doc_put_newer (who NULL: the operator's import). */
+static enum kss_err
+put(struct fstore *fs, const char *user, const struct kss_secret *who,
+    const char *doc, const json_t *rec, bool *changed)
+{
 	char dname[KSS_FSNAME_SIZE], from[KSS_FSNAME_SIZE];
 	struct locked l;
 	enum kss_err e;
@@ -1167,7 +1208,8 @@ f_doc_put(void *h, const char *user, const struct kss_secret *who,
 	encode(fs, doc, KSS_FSNAME_DOC, dname);
 	if ((e = lock_user(fs, user, dname, &l)) != KSS_OK)
 		return e;
-	if ((e = still(fs, &l, user, who)) != KSS_OK) {
+	if ((e = who != NULL ? still(fs, &l, user, who) :
+	    account(fs, &l, user)) != KSS_OK) {
 		unlock_user(&l);
 		return e;
 	}
@@ -1196,12 +1238,21 @@ f_doc_put(void *h, const char *user, const struct kss_secret *who,
 		kss_logf(fs->log, "file store: replacing corrupt %s of %s",
 		    from, l.name);
 	}
+	/* An import keeps a record at least as new as its own. */
+	if (changed != NULL && cur != NULL &&
+	    kss_store_timestamp(cur) >= kss_store_timestamp(rec)) {
+		json_decref(cur);
+		unlock_user(&l);
+		return KSS_OK;
+	}
 	if (cur == NULL)
 		cur = json_object();
 	if (cur == NULL || json_object_update(cur, (json_t *)rec))
 		e = KSS_E_SERVER;
 	else
 		e = write_json(fs, l.dir, dname, cur);
+	if (changed != NULL)
+		*changed = e == KSS_OK;
 	/* The record came from the original kss's name: now that it lives
 	 * under its own, the old file would only shadow another's. */
 	if (e == KSS_OK && rc == 0 && strcmp(from, dname) != 0)
@@ -1209,6 +1260,304 @@ f_doc_put(void *h, const char *user, const struct kss_secret *who,
 	json_decref(cur);
 	unlock_user(&l);
 	return e;
+}
+
+static enum kss_err
+f_doc_put(void *h, const char *user, const struct kss_secret *who,
+    const char *doc, const json_t *rec)
+{
+	return put(h, user, who, doc, rec, NULL);
+}
+
+static enum kss_err
+f_doc_put_newer(void *h, const char *user, const char *doc,
+    const json_t *rec, bool *changed)
+{
+	*changed = false;
+	return put(h, user, NULL, doc, rec, changed);
+}
+
+static enum kss_err
+f_doc_delete(void *h, const char *user, const char *doc)
+{
+	struct fstore *fs = h;
+	char dname[KSS_FSNAME_SIZE], from[KSS_FSNAME_SIZE];
+	struct locked l;
+	enum kss_err e;
+	json_t *cur = NULL;
+	int rc;
+
+	/* Locked as a push of doc is, so that the two are one after the
+	 * other: a push that comes second makes the record anew. */
+	if (fs->layout == LAYOUT_UNKNOWN && (e = writable(fs)) != KSS_OK)
+		return e;
+	encode(fs, doc, KSS_FSNAME_DOC, dname);
+	if ((e = lock_user(fs, user, dname, &l)) != KSS_OK)
+		return e;
+	if ((e = account(fs, &l, user)) != KSS_OK) {
+		unlock_user(&l);
+		return e;
+	}
+	rc = read_doc(fs, l.dir, doc, from, &cur);
+	json_decref(cur);
+	if ((rc == 0 && cur == NULL) || (rc < 0 && errno == EEXIST))
+		e = KSS_E_NOT_FOUND;
+	else if (rc < 0 && errno != EINVAL)	/* corrupt goes too */
+		e = fail(fs, "cannot read", from);
+	else if (unlinkat(l.dir, from, 0) < 0)
+		e = fail(fs, "cannot remove", from);
+	else if (sync_fd(fs, l.dir) < 0)
+		e = fail(fs, "cannot sync the directory of", from);
+	unlock_user(&l);
+	return e;
+}
+
+static enum kss_err
+f_secret_set(void *h, const char *user, const struct kss_secret *s)
+{
+	struct fstore *fs = h;
+	struct locked l;
+	enum kss_err e;
+
+	if ((e = lock_user(fs, user, NULL, &l)) != KSS_OK)
+		return e;
+	if ((e = account(fs, &l, user)) == KSS_OK)
+		e = write_secret(fs, l.dir, user, s);
+	unlock_user(&l);
+	return e;
+}
+
+/* A growing list of names, sorted into a JSON array at the end. */
+struct names {
+	char **v;
+	size_t n, size;
+};
+
+static int
+names_add(struct names *ns, const char *name)
+{
+	char **v;
+
+	if (ns->n == ns->size) {
+		ns->size = ns->size * 2 + 16;
+		if ((v = realloc(ns->v, ns->size * sizeof(*v))) == NULL)
+			return -1;
+		ns->v = v;
+	}
+	if ((ns->v[ns->n] = strdup(name)) == NULL)
+		return -1;
+	ns->n++;
+	return 0;
+}
+
+static int
+by_bytes(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names as a new sorted JSON array (NULL when out of memory); frees
+ * them. */
+static json_t *
+names_array(struct names *ns)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	qsort(ns->v, ns->n, sizeof(*ns->v), by_bytes);
+	for (i = 0; i < ns->n; i++) {
+		if (a != NULL && json_array_append_new(a,
+		    json_string(ns->v[i])) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+		free(ns->v[i]);
+	}
+	free(ns->v);
+	memset(ns, 0, sizeof(*ns));
+	return a;
+}
+
+/* A name of a folder entry that is kss's own or no name's file: hidden,
+ * as every name kss makes for itself is and no encoded name is. */
+static bool
+hidden(const char *name)
+{
+	return name[0] == '.';
+}
+
+/* Opens the root for listing; NULL (logged) when it cannot. */
+static DIR *
+open_listing(struct fstore *fs, int at, const char *name)
+{
+	DIR *d;
+	int fd;
+
+	if ((fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		fail(fs, "cannot open", name);
+		return NULL;
+	}
+	if ((d = fdopendir(fd)) == NULL) {
+		fail(fs, "cannot list", name);
+		close(fd);
+	}
+	return d;
+}
+
+/* The user whose account the root's folder name is, as the store finds
+ * it: the name its auth.json gives (the folder's own, decoded, where it
+ * gives none), if open_user() of that name opens this very folder. 1
+ * with user filled, 0 when the folder is no account the store serves (no
+ * auth.json, a name kss would store elsewhere: kss-admin check tells
+ * which), -1 when its auth.json cannot be read (logged). */
+static int
+folder_user(struct fstore *fs, const char *name, char user[KSS_FSNAME_SIZE])
+{
+	char found[KSS_FSNAME_SIZE];
+	const json_t *u;
+	struct stat a, b;
+	json_t *auth;
+	int fd, rc = 0;
+
+	if ((fd = open_dir_at(fs->root, name)) < 0)
+		return errno == ENOTDIR || errno == ELOOP || errno == ENOENT ?
+		    0 : (fail(fs, "cannot open user directory", name), -1);
+	if ((auth = read_json(fd, AUTH_FILE)) == NULL) {
+		if (errno != ENOENT)
+			rc = (fail(fs, "cannot read the auth.json of", name), -1);
+		close(fd);
+		return rc;
+	}
+	u = json_object_get(auth, KEY_USER);
+	if (json_is_string(u) && json_string_length(u) < KSS_FSNAME_SIZE)
+		memcpy(user, json_string_value(u), json_string_length(u) + 1);
+	else if (u != NULL || kss_fsname_decode(name, KSS_FSNAME_USER,
+	    user) < 0)
+		user[0] = '\0';
+	json_decref(auth);
+	if (strlen(user) > 0 && kss_valid_name(user, strlen(user)) &&
+	    fstat(fd, &a) == 0) {
+		close(fd);
+		if (open_user(fs, user, found, &fd) != KSS_OK)
+			return 0;
+		rc = fstat(fd, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev;
+	}
+	close(fd);
+	return rc;
+}
+
+static enum kss_err
+f_user_list(void *h, json_t **users)
+{
+	struct fstore *fs = h;
+	char user[KSS_FSNAME_SIZE];
+	struct names ns = {NULL, 0, 0};
+	struct dirent *de;
+	DIR *d;
+
+	*users = NULL;
+	if ((d = open_listing(fs, fs->root, ".")) == NULL)
+		return KSS_E_SERVER;
+	while ((de = readdir(d)) != NULL) {
+		if (hidden(de->d_name) ||
+		    folder_user(fs, de->d_name, user) <= 0)
+			continue;
+		if (names_add(&ns, user) < 0)
+			break;
+	}
+	closedir(d);
+	if (de != NULL) {	/* out of memory */
+		names_array(&ns);
+		return KSS_E_SERVER;
+	}
+	*users = names_array(&ns);
+	return *users == NULL ? KSS_E_SERVER : KSS_OK;
+}
+
+/* Adds to docs the record in the file name of user folder dir, under its
+ * document's id, when that record is the one doc_get() of the id reads:
+ * a file kss would look for elsewhere (another name's, a stray one) is
+ * no record. One that does not parse is null, when its name tells its
+ * id. */
+static int
+list_doc(struct fstore *fs, int dir, const char *name, json_t *docs)
+{
+	char id[KSS_FSNAME_SIZE], want[KSS_FSNAME_SIZE], old[KSS_FSNAME_SIZE];
+	const json_t *d;
+	struct stat st;
+	json_t *v;
+
+	v = read_json(dir, name);
+	if (v == NULL && errno != EINVAL)
+		return errno == ENOENT ? 0 : (fail(fs, "cannot read", name), 0);
+	d = json_object_get(v, "document");
+	if (json_is_string(d) && json_string_length(d) < KSS_FSNAME_SIZE)
+		memcpy(id, json_string_value(d), json_string_length(d) + 1);
+	else if (d != NULL || kss_fsname_decode(name, KSS_FSNAME_DOC, id) < 0)
+		id[0] = '\0';
+	if (strlen(id) == 0 || !kss_valid_name(id, strlen(id)) ||
+	    (v != NULL && !json_is_object(v))) {
+		json_decref(v);
+		return 0;
+	}
+	encode(fs, id, KSS_FSNAME_DOC, want);
+	/* read_doc(): the id's own name, else the original kss's when the
+	 * own one is missing and the record says it is the id's. */
+	if (strcmp(want, name) != 0 && !(legacy_name(fs, id, KSS_FSNAME_DOC,
+	    want, old) && strcmp(old, name) == 0 && d != NULL &&
+	    fstatat(dir, want, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT)) {
+		json_decref(v);
+		return 0;
+	}
+	if (v == NULL)
+		fail(fs, "cannot read", name);	/* errno EINVAL: corrupt */
+	return json_object_set_new(docs, id, v != NULL ? v : json_null());
+}
+
+static enum kss_err
+f_doc_list(void *h, const char *user, json_t **docs)
+{
+	struct fstore *fs = h;
+	char uname[KSS_FSNAME_SIZE];
+	struct kss_secret s = {NULL, false};
+	struct dirent *de;
+	enum kss_err e;
+	DIR *d;
+	int fd;
+
+	*docs = NULL;
+	if ((e = open_user(fs, user, uname, &fd)) != KSS_OK)
+		return e;
+	e = read_secret(fs, fd, uname, user, &s);
+	kss_secret_free(&s);
+	if (e != KSS_OK) {
+		close(fd);
+		return e;
+	}
+	d = fdopendir(fd);
+	if (d == NULL || (*docs = json_object()) == NULL) {
+		e = fail(fs, "cannot list", uname);
+		if (d != NULL)
+			closedir(d);
+		else
+			close(fd);
+		return e;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (hidden(de->d_name) || strcmp(de->d_name, AUTH_FILE) == 0)
+			continue;
+		if (list_doc(fs, dirfd(d), de->d_name, *docs) < 0) {
+			json_decref(*docs);
+			*docs = NULL;
+			closedir(d);
+			return KSS_E_SERVER;
+		}
+	}
+	closedir(d);
+	return KSS_OK;
 }
 
 static void
@@ -1232,8 +1581,20 @@ f_set_fsync(void *h, bool on)
 }
 
 static const struct kss_store_ops file_ops = {
-	f_user_create, f_secret_get, f_secret_swap, f_user_delete,
-	f_doc_get, f_doc_put, f_set_fsync, f_close,
+	.user_create = f_user_create,
+	.secret_get = f_secret_get,
+	.secret_swap = f_secret_swap,
+	.user_delete = f_user_delete,
+	.doc_get = f_doc_get,
+	.doc_put = f_doc_put,
+	.user_list = f_user_list,
+	.doc_list = f_doc_list,
+	.doc_delete = f_doc_delete,
+	.user_create_secret = f_user_create_secret,
+	.secret_set = f_secret_set,
+	.doc_put_newer = f_doc_put_newer,
+	.set_fsync = f_set_fsync,
+	.close = f_close,
 };
 
 static const char layout_text[][80] = {

@@ -122,6 +122,178 @@ contract(const char *name, struct kss_store *st)
 }
 
 static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The number of a JSON array's strings equal to name, -1 for no array. */
+static int
+count_in(const json_t *a, const char *name)
+{
+	size_t i;
+	int n = 0;
+
+	if (!json_is_array(a))
+		return -1;
+	for (i = 0; i < json_array_size(a); i++)
+		n += json_is_string(json_array_get(a, i)) &&
+		    strcmp(json_string_value(json_array_get(a, i)), name) == 0;
+	return n;
+}
+
+/* The text of a JSON value, compact and with sorted keys, in one of four
+ * buffers used in turn. */
+static const char *
+text(const json_t *v)
+{
+	static char buf[4][1024];
+	static int n;
+	char *t;
+
+	n = (n + 1) % 4;
+	t = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
+	    JSON_ENCODE_ANY) : NULL;
+	snprintf(buf[n], sizeof(buf[n]), "%s", t != NULL ? t : "(null)");
+	free(t);
+	return buf[n];
+}
+
+/* An object's keys, sorted, space-separated: "(none)" for not an
+ * object. */
+static const char *
+keys(const json_t *o)
+{
+	static char buf[1024];
+	const char *k, *v[64];
+	size_t n = 0, i, len = 0;
+	json_t *m;
+
+	if (!json_is_object(o))
+		return "(none)";
+	json_object_foreach((json_t *)o, k, m) {
+		if (n < 64)
+			v[n++] = k;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	buf[0] = '\0';
+	for (i = 0; i < n && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+		    i > 0 ? " " : "", v[i]);
+	return buf;
+}
+
+/* What kss-admin asks of every store: the whole of it, and changes made
+ * by the operator, who holds no key. */
+static void
+admin_contract(const char *name, struct kss_store *st)
+{
+	const struct kss_store_ops *o = st->ops;
+	struct kss_secret s = {NULL, false}, raw = {"rawkey", false};
+	struct kss_secret h1 = {"$y$one", true}, h2 = {"$y$two", true};
+	json_t *r, *got, *list;
+	bool changed;
+
+	is_int(o->user_list(st->h, &list), KSS_OK, "%s: list users", name);
+	is_str(text(list), "[\"Ann\",\"ann\"]", "%s: those of the contract",
+	    name);
+	json_decref(list);
+	is_int(o->user_create(st->h, "zed", "$y$z"), KSS_OK, "%s: zed", name);
+	is_int(o->user_create_secret(st->h, "amy", &raw), KSS_OK,
+	    "%s: create with a raw key, as an import does", name);
+	is_int(o->user_create_secret(st->h, "amy", &h1), KSS_E_USER_EXISTS,
+	    "%s: a taken name stays taken", name);
+	is_int(o->user_create_secret(st->h, "Bo b", &h1), KSS_OK,
+	    "%s: create with a hash", name);
+	is_int(o->user_list(st->h, &list), KSS_OK, "%s: list users", name);
+	is_str(text(list), "[\"Ann\",\"Bo b\",\"amy\",\"ann\",\"zed\"]",
+	    "%s: all of them, sorted bytewise", name);
+	json_decref(list);
+	o->secret_get(st->h, "amy", &s);
+	ok(!s.hashed && strcmp(s.value, "rawkey") == 0,
+	    "%s: the raw key is kept as given", name);
+	kss_secret_free(&s);
+
+	is_int(o->secret_set(st->h, "nobody", &h2), KSS_E_NO_ACCOUNT,
+	    "%s: set the secret of an unknown user", name);
+	is_int(o->secret_set(st->h, "amy", &h2), KSS_OK, "%s: set a secret",
+	    name);
+	o->secret_get(st->h, "amy", &s);
+	ok(s.hashed && strcmp(s.value, "$y$two") == 0, "%s: it is stored",
+	    name);
+	kss_secret_free(&s);
+	r = rec("d", "p", NULL);
+	is_int(o->doc_put(st->h, "amy", &raw, "d", r), KSS_E_UNAUTHORIZED,
+	    "%s: a push verified against the old secret misses", name);
+	json_decref(r);
+
+	is_int(o->doc_list(st->h, "nobody", &list), KSS_E_NO_ACCOUNT,
+	    "%s: list the records of an unknown user", name);
+	is_int(o->doc_list(st->h, "amy", &list), KSS_OK, "%s: list records",
+	    name);
+	is_str(text(list), "{}", "%s: none yet", name);
+	json_decref(list);
+
+	/* An import: the newer record wins, ties keep what is stored. */
+	r = rec("d1", "imported", "ID");
+	is_int(o->doc_put_newer(st->h, "nobody", "d1", r, &changed),
+	    KSS_E_NO_ACCOUNT, "%s: import for an unknown user", name);
+	is_int(o->doc_put_newer(st->h, "amy", "d1", r, &changed), KSS_OK,
+	    "%s: import a record", name);
+	ok(changed, "%s: where there was none, it is stored", name);
+	is_int(o->doc_put_newer(st->h, "amy", "d1", r, &changed), KSS_OK,
+	    "%s: import it again", name);
+	ok(!changed, "%s: changes nothing", name);
+	json_decref(r);
+	r = rec("d1", "older", NULL);
+	json_object_set_new(r, "timestamp", json_integer(1600000000));
+	o->doc_put_newer(st->h, "amy", "d1", r, &changed);
+	ok(!changed, "%s: an older record does not replace a newer", name);
+	json_decref(r);
+	r = rec("d1", "tie", NULL);
+	o->doc_put_newer(st->h, "amy", "d1", r, &changed);
+	ok(!changed, "%s: nor does one of the same time", name);
+	json_decref(r);
+	r = rec("d1", "newer", NULL);
+	json_object_set_new(r, "timestamp", json_integer(1800000000));
+	o->doc_put_newer(st->h, "amy", "d1", r, &changed);
+	ok(changed, "%s: a newer one does", name);
+	json_decref(r);
+	o->doc_get(st->h, "amy", "d1", &got);
+	is_str(json_string_value(json_object_get(got, "progress")), "newer",
+	    "%s: and reads back", name);
+	is_str(json_string_value(json_object_get(got, "device_id")), "ID",
+	    "%s: merged as a push is (device_id kept)", name);
+	json_decref(got);
+	r = rec("d2", "p2", NULL);
+	o->doc_put(st->h, "amy", &h2, "d2", r);
+	json_decref(r);
+	is_int(o->doc_list(st->h, "amy", &list), KSS_OK, "%s: list records",
+	    name);
+	is_int(json_object_size(list), 2, "%s: both", name);
+	is_str(json_string_value(json_object_get(json_object_get(list, "d2"),
+	    "progress")), "p2", "%s: with their fields", name);
+	json_decref(list);
+
+	is_int(o->doc_delete(st->h, "nobody", "d1"), KSS_E_NO_ACCOUNT,
+	    "%s: delete a record of an unknown user", name);
+	is_int(o->doc_delete(st->h, "amy", "d3"), KSS_E_NOT_FOUND,
+	    "%s: delete a record that is not there", name);
+	is_int(o->doc_delete(st->h, "amy", "d1"), KSS_OK, "%s: delete one",
+	    name);
+	o->doc_get(st->h, "amy", "d1", &got);
+	ok(got == NULL, "%s: it is gone", name);
+	is_int(o->doc_delete(st->h, "amy", "d1"), KSS_E_NOT_FOUND,
+	    "%s: deleting twice finds none", name);
+	o->doc_list(st->h, "amy", &list);
+	is_str(keys(list), "d2", "%s: the other stays", name);
+	json_decref(list);
+	o->doc_list(st->h, "zed", &list);
+	is_str(text(list), "{}", "%s: another user's are apart", name);
+	json_decref(list);
+}
+
+static int
 exists(const char *dir, const char *rel)
 {
 	char p[1100];
@@ -399,7 +571,7 @@ casefold(const char *root)
 	struct kss_store st;
 	struct kss_secret s = {NULL, false}, al = {"$y$A", true};
 	char dir[512], path[600];
-	json_t *r, *got;
+	json_t *r, *got, *list;
 
 	snprintf(dir, sizeof(dir), "%s/fold", root);
 	mkdir(dir, 0700);
@@ -471,6 +643,24 @@ casefold(const char *root)
 	    "{\"x-auth-user\": \"eve\", \"x-auth-key\": \"raw\"}");
 	is_int(st.ops->secret_get(st.h, "Eve", &s), KSS_E_NO_ACCOUNT,
 	    "casefold: an old folder that names another user is not taken");
+	is_int(st.ops->user_list(st.h, &list), KSS_OK, "casefold: list users");
+	is_str(text(list), "[\"Alice\",\"Bob\"]",
+	    "casefold: old and new folders, by their real names");
+	json_decref(list);
+	put_file(dir, "Bob/DEF.json", "{\"document\": \"DEF\"}");
+	put_file(dir, "Bob/GHI.json", "{\"document\": \"GHI\"}");
+	put_file(dir, "Bob/%47%48%49.json", "{\"document\": \"GHI\", "
+	    "\"progress\": \"new\"}");
+	is_int(st.ops->doc_list(st.h, "Bob", &list), KSS_OK,
+	    "casefold: list records");
+	is_str(keys(list), "ABC DEF GHI", "casefold: under old names and new, "
+	    "not under another's");
+	is_str(json_string_value(json_object_get(json_object_get(list, "GHI"),
+	    "progress")), "new", "casefold: the new name first, as doc_get");
+	json_decref(list);
+	is_int(st.ops->doc_delete(st.h, "Bob", "DEF"), KSS_OK,
+	    "casefold: delete a record under its old name");
+	ok(!exists(dir, "Bob/DEF.json"), "casefold: gone");
 	kss_store_close(&st);
 }
 
@@ -1095,12 +1285,194 @@ read_only(const char *root)
 		printf("# cannot make %s writable again\n", dir);
 }
 
+/* The admin operations on what the file system holds: only what the
+ * server would serve is listed, by its real name, and the admin's writes
+ * take the server's locks. */
+static void
+file_admin(const char *root)
+{
+	static const struct kss_secret ann = {"$y$same", true};
+	struct kss_secret raw = {"rawkey", false};
+	char dir[600], p[700], id[200], user[200];
+	json_t *list, *r;
+	struct kss_store st;
+	long long slot;
+	bool changed;
+	size_t i;
+	pid_t a;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/admin", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK) {
+		ok(0, "admin: a store");
+		return;
+	}
+	st.ops->user_create(st.h, "ann", "$y$same");
+	st.ops->user_create(st.h, "a b/..", "$y$x");
+	for (i = 0; i + 3 <= 128; i += 3)
+		memcpy(user + i, "\xe2\x82\xac", 3);
+	user[i] = '\0';
+	st.ops->user_create(st.h, user, "$y$long");
+	is_int(st.ops->user_create_secret(st.h, "old", &raw), KSS_OK,
+	    "admin: an imported raw key");
+	is_str(slurp(dir, "old/auth.json"),
+	    "{\"x-auth-user\":\"old\",\"x-auth-key\":\"rawkey\"}\n",
+	    "admin: is stored as the original kss stored it");
+	/* Folders the store does not serve under any name. */
+	mkdir(at(dir, "noauth"), 0700);
+	mkdir(at(dir, "bob.smith"), 0700);	/* the original kss's name */
+	put_file(dir, "bob.smith/auth.json",
+	    "{\"x-auth-user\": \"bob.smith\", \"x-auth-key\": \"k\"}");
+	mkdir(at(dir, "carl"), 0700);
+	put_file(dir, "carl/auth.json",
+	    "{\"x-auth-user\": \"ann\", \"x-auth-key-hash\": \"$y$c\"}");
+	mkdir(at(dir, "dora"), 0700);	/* no name inside: the folder's */
+	put_file(dir, "dora/auth.json", "{\"x-auth-key-hash\": \"$y$d\"}");
+	mkdir(at(dir, "%2Ehidden"), 0700);	/* an encoded name */
+	put_file(dir, "%2Ehidden/auth.json", "{\"x-auth-key-hash\": \"$y$h\"}");
+	mkdir(at(dir, ".new-x"), 0700);
+	put_file(dir, ".new-x/auth.json", "{\"x-auth-user\": \"newx\"}");
+	put_file(dir, "afile", "{}");
+	if (symlink("ann", at(dir, "link")) != 0)
+		ok(0, "admin: a symlinked folder");
+	is_int(st.ops->user_list(st.h, &list), KSS_OK, "admin: list users");
+	is_int(json_array_size(list), 6, "admin: six accounts: %s", text(list));
+	ok(count_in(list, "ann") == 1 && count_in(list, "a b/..") == 1 &&
+	    count_in(list, user) == 1 && count_in(list, "old") == 1,
+	    "admin: by their real names, encoded and digest-named too");
+	ok(count_in(list, "dora") == 1 && count_in(list, ".hidden") == 1,
+	    "admin: and by the folder's name where auth.json names none");
+	ok(count_in(list, "bob.smith") == 0 && count_in(list, "noauth") == 0 &&
+	    count_in(list, "newx") == 0 && count_in(list, "link") == 0,
+	    "admin: not a folder kss would not find, nor one without "
+	    "auth.json, a leftover or a link");
+	json_decref(list);
+	is_int(st.ops->doc_list(st.h, "bob.smith", &list), KSS_E_NO_ACCOUNT,
+	    "admin: no records for the original kss's folder: migrate first");
+	is_int(st.ops->doc_list(st.h, "noauth", &list), KSS_E_NO_ACCOUNT,
+	    "admin: nor for a folder without auth.json");
+	is_int(st.ops->doc_list(st.h, "carl", &list), KSS_E_NO_ACCOUNT,
+	    "admin: nor for one whose auth.json names another user");
+
+	/* Records: by their real ids; what doc_get would not read is not
+	 * listed, what it cannot read is null. */
+	r = rec("auth", "p-auth", NULL);
+	st.ops->doc_put(st.h, "ann", &ann, "auth", r);
+	json_decref(r);
+	for (i = 0; i + 3 <= 128; i += 3)
+		memcpy(id + i, "\xe2\x82\xac", 3);
+	id[i] = '\0';
+	r = rec(id, "p-long", NULL);
+	st.ops->doc_put(st.h, "ann", &ann, id, r);
+	json_decref(r);
+	r = rec("x.y", "p-dot", NULL);
+	st.ops->doc_put(st.h, "ann", &ann, "x.y", r);
+	json_decref(r);
+	put_file(dir, "ann/noname.json", "{\"progress\": \"p-noname\"}");
+	put_file(dir, "ann/other.json", "{\"document\": \"zzz\"}");
+	put_file(dir, "ann/broken.json", "{\"document\": ");
+	put_file(dir, "ann/x.y.json", "{\"document\": \"x.y\"}");
+	put_file(dir, "ann/notes.txt", "{\"document\": \"notes\"}");
+	put_file(dir, "ann/.tmp-5", "{\"document\": \"tmp\"}");
+	logged[0] = '\0';
+	is_int(st.ops->doc_list(st.h, "ann", &list), KSS_OK,
+	    "admin: list records");
+	is_str(keys(list), "auth broken noname x.y \xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+	    "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
+	    "admin: the records doc_get reads, by their real ids");
+	is_str(json_string_value(json_object_get(json_object_get(list, "x.y"),
+	    "progress")), "p-dot", "admin: from the file kss reads (x%%2Ey.json)");
+	ok(json_is_null(json_object_get(list, "broken")),
+	    "admin: a corrupt record is null");
+	ok(strstr(logged, "broken.json") != NULL, "admin: and logged: %s",
+	    logged);
+	json_decref(list);
+	is_int(st.ops->doc_delete(st.h, "ann", "other"), KSS_E_NOT_FOUND,
+	    "admin: a file holding another document's record is no record");
+	ok(exists(dir, "ann/other.json"), "admin: and stays");
+	is_int(st.ops->doc_delete(st.h, "ann", "broken"), KSS_OK,
+	    "admin: a corrupt record can be deleted");
+	ok(!exists(dir, "ann/broken.json"), "admin: and is gone");
+	is_int(st.ops->doc_delete(st.h, "ann", id), KSS_OK,
+	    "admin: so can a digest-named one");
+	is_int(st.ops->doc_delete(st.h, "ann", "auth"), KSS_OK,
+	    "admin: and one named auth");
+	ok(exists(dir, "ann/auth.json") && !exists(dir, "ann/%61uth.json"),
+	    "admin: which leaves auth.json alone");
+	r = rec("imp", "p", NULL);
+	is_int(st.ops->doc_put_newer(st.h, "noauth", "imp", r, &changed),
+	    KSS_E_NO_ACCOUNT, "admin: no import into a folder without "
+	    "auth.json");
+	ok(!exists(dir, "noauth/imp.json"), "admin: nothing written there");
+	is_int(st.ops->secret_set(st.h, "noauth", &raw), KSS_E_NO_ACCOUNT,
+	    "admin: nor a secret");
+	ok(!exists(dir, "noauth/auth.json"), "admin: no auth.json made");
+	put_file(dir, "ann/imp.json", "{\"document\": \"imp\", \"progr");
+	is_int(st.ops->doc_put_newer(st.h, "ann", "imp", r, &changed), KSS_OK,
+	    "admin: an import over a corrupt record");
+	ok(changed && strstr(slurp(dir, "ann/imp.json"), "\"p\"") != NULL,
+	    "admin: replaces it");
+	json_decref(r);
+	put_file(dir, "carl/auth.json", "{\"x-auth-user\": \"carl\", ");
+	logged[0] = '\0';
+	is_int(st.ops->user_list(st.h, &list), KSS_OK,
+	    "admin: a corrupt auth.json does not stop the list");
+	ok(count_in(list, "carl") == 0 && count_in(list, "ann") == 1,
+	    "admin: which leaves it out");
+	ok(strstr(logged, "carl") != NULL, "admin: and says so: %s", logged);
+	json_decref(list);
+
+	/* The admin's writes wait for the server's locks: a delete or an
+	 * import of a document for a push of it, a new secret for every
+	 * push. */
+	r = rec("imp", "p", NULL);
+	st.ops->doc_put(st.h, "ann", &ann, "imp", r);
+	json_decref(r);
+	snprintf(p, sizeof(p), "%s/ann/.lock", dir);
+	if ((fd = open(p, O_RDWR)) < 0 || set_range(fd, F_WRLCK, 1, 0) < 0) {
+		ok(0, "admin: the test locks every document's byte");
+		kss_store_close(&st);
+		return;
+	}
+	fflush(stdout);
+	if ((a = fork()) == 0)
+		_exit(st.ops->doc_delete(st.h, "ann", "imp"));
+	slot = comes_to_wait(p, 1) == 1 ? wait_start(p) : -1;
+	ok(slot >= 1, "admin: a record's delete waits for its byte (%lld)",
+	    slot);
+	ok(exists(dir, "ann/imp.json"), "admin: the record is there meanwhile");
+	ok(slot >= 1 && set_range(fd, F_RDLCK, 0, 1) == 0 &&
+	    (slot <= 1 || set_range(fd, F_UNLCK, 1, (off_t)slot - 1) == 0) &&
+	    set_range(fd, F_UNLCK, (off_t)slot + 1, 0) == 0,
+	    "admin: the test holds the account shared and imp's byte");
+	ok(comes_to_wait(p, 1) == 1 && exists(dir, "ann/imp.json"),
+	    "admin: the delete still waits");
+	if ((a = fork()) == 0) {
+		_exit(st.ops->secret_set(st.h, "ann", &ann));
+	}
+	ok(comes_to_wait(p, 2) == 1, "admin: a new secret waits too");
+	close(fd);
+	is_int(ends(a), KSS_OK, "admin: once the push is done, both go on");
+	ok(!exists(dir, "ann/imp.json"), "admin: and the record is gone");
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	kss_store_close(&st);
+}
+
 static void
 open_or_fail(const char *name, enum kss_err e, struct kss_store *st)
 {
 	if (!is_int(e, KSS_OK, "%s store opens", name))
 		return;
 	contract(name, st);
+	admin_contract(name, st);
 	kss_store_close(st);
 }
 
@@ -1116,6 +1488,7 @@ main(void)
 	open_or_fail("file", kss_store_file_open(dir, &lg, &st), &st);
 	open_or_fail("memory", kss_store_mem_open(&st), &st);
 	file_only(root);
+	file_admin(root);
 	casefold(root);
 	deleted_while_waiting(root);
 	doc_locks(root);
