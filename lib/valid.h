@@ -40,4 +40,11 @@ json_t *kss_valid_percentage(const json_t *v);
  * else. New ref. */
 json_t *kss_valid_text(const json_t *v);
 
+/* A stored record as kss answers it (a pull, kss-admin): what exists of
+ * percentage, progress, device, device_id, timestamp, metadata, typed as
+ * protocol.md §4.4 says (anything else left out, so records the original
+ * kss wrote, with nulls and extra keys, come out clean), and document as
+ * doc[0..len). A new object, or NULL when out of memory. */
+json_t *kss_valid_record(const json_t *rec, const char *doc, size_t len);
+
 #endif
