@@ -49,7 +49,8 @@ struct kss_store_ops {
 	 * changes made by the operator, who needs no key. */
 
 	/* Every user the store serves, by name: *users is a new JSON array
-	 * of strings, sorted bytewise. */
+	 * of strings, sorted bytewise. KSS_E_SERVER when an account could
+	 * not be read (logged), with *users still holding all the others. */
 	enum kss_err (*user_list)(void *h, json_t **users);
 	/* Every record of user: *docs is a new JSON object, document id →
 	 * record, with null for a record stored but unreadable (corrupt;

@@ -1454,17 +1454,21 @@ f_user_list(void *h, json_t **users)
 	struct fstore *fs = h;
 	char user[KSS_FSNAME_SIZE];
 	struct names ns = {NULL, 0, 0};
+	enum kss_err e = KSS_OK;
 	struct dirent *de;
 	DIR *d;
+	int rc;
 
 	*users = NULL;
 	if ((d = open_listing(fs, fs->root, ".")) == NULL)
 		return KSS_E_SERVER;
 	while ((de = readdir(d)) != NULL) {
 		if (hidden(de->d_name) ||
-		    folder_user(fs, de->d_name, user) <= 0)
+		    (rc = folder_user(fs, de->d_name, user)) == 0)
 			continue;
-		if (names_add(&ns, user) < 0)
+		if (rc < 0)
+			e = KSS_E_SERVER;
+		else if (names_add(&ns, user) < 0)
 			break;
 	}
 	closedir(d);
@@ -1473,7 +1477,7 @@ f_user_list(void *h, json_t **users)
 		return KSS_E_SERVER;
 	}
 	*users = names_array(&ns);
-	return *users == NULL ? KSS_E_SERVER : KSS_OK;
+	return *users == NULL ? KSS_E_SERVER : e;
 }
 
 /* Adds to docs the record in the file name of user folder dir, under its

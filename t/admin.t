@@ -1,0 +1,475 @@
+#!/bin/bash
+# kss-admin, run as an operator would, on a data folder that kss (as CGI,
+# through t/lib.sh's req and as) serves at the same time: every command,
+# missing users, bad and hostile names, a corrupt file, registration
+# disabled, and pushes while kss-admin works.
+. "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
+
+ADMIN=${KSS_ADMIN:-$(dirname "$KSS_BIN")/kss-admin}
+[ -x "$ADMIN" ] || skip_all "no kss-admin beside $KSS_BIN"
+
+# adm [VAR=value ...] [--] ARG...: runs kss-admin with exactly those
+# variables (KSS_DIR=$DATA, KSS_HASH_COST=1 and TZ=UTC unless given) and
+# the sanitizer's, stdin the caller's. Sets OUT, ERR and RC. Its stderr is
+# kept for done_testing's search for passwords; a status above 2 (a
+# sanitizer's, a crash) counts in BAD_EXITS.
+adm() {
+	local vars=() rc=0 o=$TMP/adm-out.$BASHPID e=$TMP/adm-err.$BASHPID
+	mapfile -t vars < <(san_env)
+	vars+=("KSS_DIR=$DATA" "KSS_HASH_COST=1" "TZ=UTC")
+	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+		vars+=("$1")
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	env -i "${vars[@]}" "$ADMIN" "$@" >"$o" 2>"$e" || rc=$?
+	OUT=$(<"$o") ERR=$(<"$e") RC=$rc
+	[ -n "$ERR" ] && printf '%s\n' "$ERR" >>"$LOGS/admin.$BASHPID"
+	if [ $rc -gt 2 ]; then
+		BAD_EXITS=$((BAD_EXITS + 1))
+		echo "# exit $rc from kss-admin $*: $ERR"
+	fi
+	return 0
+}
+
+# key_of PASSWORD: the key KOReader sends for it (its MD5).
+key_of() {
+	printf '%s' "$1" | md5sum | cut -c1-32
+}
+
+# push USER KEY DOC PROGRESS [METADATA]: a push through kss.
+push() {
+	local meta=
+	[ $# -ge 5 ] && meta=",\"metadata\":$5"
+	as "$1" "$2" PUT /syncs/progress "{\"document\":\"$3\",\"progress\":\"$4\",\"percentage\":0.25,\"device\":\"Kobo\",\"device_id\":\"D1\"$meta}"
+}
+
+# --- the command line ---
+adm
+is "$RC" 2 "no command: exit 2"
+like "$ERR" '^usage: kss-admin' "with the usage"
+adm --help
+is "$RC" 0 "--help: exit 0"
+like "$OUT" $'\n  user add NAME\n.*\n  docid FILE\\.\\.\\. \\[--json\\]\n' "the commands"
+like "$OUT" 'Exit status: 0 done, 1 failed, 2 a wrong command line' "--help tells the exit status"
+adm --version
+like "$RC $OUT" '^0 kss-admin \(kss ' "--version"
+adm frobnicate
+is "$RC" 2 "an unknown command: exit 2"
+like "$ERR" "^kss-admin: unknown command 'frobnicate'" "naming it"
+adm user frob x
+is "$RC" 2 "an unknown subcommand: exit 2"
+adm user list --bogus
+is "$RC" 2 "an unknown option: exit 2"
+like "$ERR" "unknown option '--bogus'" "naming it"
+adm user add
+is "$RC" 2 "a missing operand: exit 2"
+like "$ERR" '^kss-admin: usage: kss-admin user add NAME$' "with the command's usage"
+adm doc show a b c
+is "$RC" 2 "an operand too many: exit 2"
+adm user list --yes
+is "$RC" 2 "an option the command does not take: exit 2"
+like "$ERR" '--yes does not go with user list' "said"
+adm doc list u --library
+is "$RC" 2 "an option without its value: exit 2"
+adm user list --json=1
+is "$RC" 2 "a value for an option that takes none: exit 2"
+
+# --- a data folder that is not there ---
+adm "KSS_DIR=$TMP/none" user list
+is "$RC" 1 "user list of a missing data folder: exit 1"
+like "$ERR" "^kss-admin: data folder '$TMP/none': No such file or directory" \
+    "naming the folder"
+ok $([ ! -e "$TMP/none" ]; echo $?) "and not making it"
+adm "KSS_DIR=$TMP/none" KSS_HASH_COST=zero user list
+is "$RC" 1 "a setting kss cannot use: exit 1"
+like "$ERR" 'KSS_HASH_COST must be' "naming it, as the server would"
+
+# --- user add with registration disabled; the server lets the user in ---
+req KSS_DISABLE_REGISTRATION=true POST /users/create '{"username":"ann","password":"key-a-0b7f"}'
+err_is 402 2005 'User registration is disabled.' "registration disabled: the server refuses ann"
+secret 'pass-ann-1d4e'
+adm KSS_DISABLE_REGISTRATION=true user add ann <<<'pass-ann-1d4e'
+is "$RC:$OUT" "0:user 'ann' added" "kss-admin user add adds her all the same"
+K_ANN=$(key_of 'pass-ann-1d4e')
+as ann "$K_ANN" KSS_DISABLE_REGISTRATION=true GET /users/auth
+is "$STATUS $BODY" '200 {"authorized":"OK"}' "and she logs in through kss with the MD5 of her password"
+as ann 'pass-ann-1d4e' GET /users/auth
+is "$STATUS" 401 "not with the password itself"
+like "$(jq -r '."x-auth-key-hash"' "$DATA/ann/auth.json")" '^\$y\$j75\$' \
+    "stored as a registration stores it: yescrypt at KSS_HASH_COST (1)"
+is "$(stat -c %a "$DATA/ann" "$DATA/ann/auth.json" | tr '\n' ' ')" "700 600 " \
+    "a folder 0700, a file 0600"
+push ann "$K_ANN" 0b229176d4e8db7f6d2b5a4952368d7a '/body/p[3]' \
+    '{"title":"Dune","authors":"Frank Herbert","filename":"dune.epub"}'
+is "$STATUS" 200 "she pushes"
+adm user add ann <<<'other-pass-55c1'
+is "$RC" 1 "user add of a taken name: exit 1"
+is "$ERR" "kss-admin: user 'ann' exists" "said in one line"
+adm user add bea </dev/null
+is "$RC" 1 "user add with no password on stdin: exit 1"
+like "$ERR" 'no password on standard input' "said"
+adm user add bea <<<''
+is "$RC:$ERR" "1:kss-admin: empty password" "an empty password is refused"
+adm user list --json
+is "$(printf '%s' "$OUT" | jq -r '[.[].name] | join(",")')" "ann" "and no bea was made"
+adm user add 'colon:name' <<<'pass-c-22'
+is "$RC" 1 "a name the server refuses: exit 1"
+like "$ERR" "'colon:name' is not a user name kss accepts" "said"
+
+# --- on a terminal: no echo, typed twice (script(1) gives a pty) ---
+if command -v script >/dev/null && script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+	mkfifo "$TMP/tty-in" "$TMP/tty-out"
+	# tty_session NAME ARGS...: kss-admin ARGS on a terminal; answers
+	# each prompt ending in ':' with the next line of ANSWERS. The
+	# screen in SCREEN, the status in RC. Every wait is bounded (read -t).
+	tty_session() {
+		local answers=("${ANSWERS[@]}") part buf a pid
+		env -i $(san_env) KSS_DIR="$DATA" KSS_HASH_COST=1 TERM=dumb \
+		    script -qfec "$(printf '%q ' "$ADMIN" "$@")" /dev/null \
+		    <"$TMP/tty-in" >"$TMP/tty-out" 2>&1 &
+		pid=$!
+		exec 5>"$TMP/tty-in" 6<"$TMP/tty-out"
+		SCREEN=
+		for a in "${answers[@]}"; do
+			buf=
+			while IFS= read -r -N 1 -t 10 -u 6 part; do
+				buf+=$part
+				case $buf in *"': " | *"Again: " | *"[y/N] ") break ;; esac
+			done
+			SCREEN+=$buf
+			printf '%s\n' "$a" >&5
+		done
+		exec 5>&-
+		SCREEN+=$(timeout 10 cat <&6)
+		exec 6<&-
+		wait "$pid"
+		RC=$?
+		SCREEN=$(printf '%s' "$SCREEN" | tr '\r\n' '  ')
+	}
+	secret 'tty-pass-9c2e'
+	ANSWERS=('tty-pass-9c2e' 'tty-pass-9c2e')
+	tty_session user add tina
+	is "$RC" 0 "on a terminal: user add tina"
+	like "$SCREEN" "Password for 'tina': .*Again: .*user 'tina' added" \
+	    "asks twice"
+	ok $(printf '%s' "$SCREEN" | grep -q 'tty-pass'; [ $? = 1 ]; echo $?) \
+	    "and the password is never echoed"
+	as tina "$(key_of 'tty-pass-9c2e')" GET /users/auth
+	is "$STATUS" 200 "tina logs in through kss"
+	ANSWERS=('tty-pass-1' 'tty-pass-2')
+	tty_session user passwd tina
+	is "$RC" 1 "two different passwords: exit 1"
+	like "$SCREEN" 'the passwords differ' "said"
+	as tina "$(key_of 'tty-pass-9c2e')" GET /users/auth
+	is "$STATUS" 200 "and the password is as it was"
+	ANSWERS=('n')
+	tty_session user del tina
+	like "$RC:$SCREEN" "^1:.*Delete user 'tina' and 0 documents\? \[y/N\]" \
+	    "user del asks on a terminal; no keeps her (exit 1)"
+	ANSWERS=('y')
+	tty_session user del tina
+	like "$RC:$SCREEN" "^0:.*user 'tina' deleted" "yes deletes"
+else
+	for t in "user add" "asks twice" "no echo" "login" "passwd: differ" \
+	    "said" "unchanged" "user del: no" "user del: yes"; do
+		skip "on a terminal: $t" "script(1) cannot make a terminal here"
+	done
+fi
+
+# --- user passwd: "I forgot my password" ---
+secret 'new-pass-8a1f'
+adm user passwd ann <<<'new-pass-8a1f'
+is "$RC:$OUT" "0:password of 'ann' changed" "user passwd"
+as ann "$K_ANN" GET /users/auth
+is "$STATUS" 401 "the old password no longer logs in"
+K_ANN=$(key_of 'new-pass-8a1f')
+as ann "$K_ANN" GET /users/auth
+is "$STATUS" 200 "the new one does"
+as ann "$K_ANN" GET /syncs/progress/0b229176d4e8db7f6d2b5a4952368d7a
+is "$(jf .progress)" '"/body/p[3]"' "her progress is kept"
+adm user passwd nobody <<<'pass-n-1'
+is "$RC:$ERR" "1:kss-admin: no user 'nobody'" "user passwd of a missing user: exit 1, one line"
+
+# --- the original kss's account: a raw key ---
+mkdir -m 700 "$DATA/olaf"
+printf '{"x-auth-user": "olaf", "x-auth-key": "%s"}' "$(key_of 'olaf-pass')" >"$DATA/olaf/auth.json"
+printf '{"document": "d-old", "progress": "12", "percentage": 0.5, "device": "Kindle", "timestamp": 1600000000, "extra": null}' >"$DATA/olaf/d-old.json"
+
+# --- user list ---
+push ann "$K_ANN" second-doc 'p2'
+adm user list
+is "$RC" 0 "user list"
+is "$(printf '%s\n' "$OUT" | head -1)" "NAME  DOCS  LAST SYNC            DEVICES  KEY" \
+    "a table: the header, columns aligned"
+like "$(printf '%s\n' "$OUT" | grep '^ann ')" \
+    '^ann   2     20[0-9-]{8} [0-9:]{8}  Kobo     hashed$' "ann: 2 documents, when, her device"
+is "$(printf '%s\n' "$OUT" | grep '^olaf')" \
+    "olaf  1     2020-09-13 12:26:40  Kindle   raw (original kss)" \
+    "olaf: the original kss's raw key is said"
+adm user list --json
+is "$(printf '%s' "$OUT" | jq -c '.[] | select(.name == "olaf")')" \
+    '{"name":"olaf","documents":1,"last_sync":1600000000,"devices":["Kindle"],"raw_key":true}' \
+    "--json: each user's fields"
+is "$(printf '%s' "$OUT" | jq -r '.[] | select(.name == "ann") | .raw_key')" false \
+    "--json: ann's key is hashed"
+
+# --- doc list, show, rm ---
+adm doc list ann
+is "$RC" 0 "doc list"
+is "$(printf '%s\n' "$OUT" | head -1 | tr -s ' ')" "DOCUMENT PERCENT PROGRESS DEVICE TIME BOOK" \
+    "a table with a header"
+like "$(printf '%s\n' "$OUT" | grep 0b229176)" \
+    '^0b229176d4e8db7f6d2b5a4952368d7a  25\.0%    /body/p\[3\]  Kobo    20[0-9 :-]{17}  Dune - Frank Herbert$' \
+    "a row: id, percentage, progress, device, time, title and authors"
+adm doc list ann --json
+is "$(printf '%s' "$OUT" | jq -c '.[] | select(.document == "0b229176d4e8db7f6d2b5a4952368d7a") | [.percentage, .progress, .device, .device_id, (.timestamp | type), .metadata.filename]')" \
+    '[0.25,"/body/p[3]","Kobo","D1","number","dune.epub"]' "--json: the record as kss answers it"
+adm doc list olaf --json
+is "$(printf '%s' "$OUT" | jq -c '.')" \
+    '[{"document":"d-old","percentage":0.5,"progress":"12","device":"Kindle","timestamp":1600000000}]' \
+    "an original kss record: its well-typed fields (extra and null left out)"
+adm doc show ann 0b229176d4e8db7f6d2b5a4952368d7a
+is "$RC" 0 "doc show"
+like "$OUT" 'progress +/body/p\[3\]' "its progress"
+like "$OUT" 'metadata\.title +Dune' "its metadata"
+adm doc show ann 0b229176d4e8db7f6d2b5a4952368d7a --json
+is "$(printf '%s' "$OUT" | jq -r '.device_id')" D1 "doc show --json"
+adm doc show ann nosuchdoc
+is "$RC:$ERR" "1:kss-admin: user 'ann' has no document 'nosuchdoc'" \
+    "doc show of a missing document: exit 1, naming both"
+adm doc show nobody x
+is "$RC:$ERR" "1:kss-admin: no user 'nobody'" "doc show for a missing user"
+adm doc list nobody
+is "$RC:$ERR" "1:kss-admin: no user 'nobody'" "doc list for a missing user"
+adm doc rm ann second-doc
+is "$RC:$OUT" "0:document 'second-doc' of 'ann' removed" "doc rm"
+as ann "$K_ANN" GET /syncs/progress/second-doc
+is "$STATUS $BODY" '200 {}' "the server has no record of it any more"
+adm doc rm ann second-doc
+is "$RC" 1 "doc rm again: exit 1"
+
+# --- a corrupt record, a corrupt auth.json ---
+push ann "$K_ANN" broken p
+printf '{"document": "broken", "progr' >"$DATA/ann/broken.json"
+adm doc list ann
+is "$RC" 1 "doc list with a corrupt record: exit 1"
+like "$OUT" 'broken +- +\(corrupt: does not parse\)' "the record is listed as corrupt"
+like "$ERR" "broken\.json: Invalid argument" "the file is named"
+like "$ERR" "user 'ann': the record of 'broken' does not parse" "and the document"
+adm doc show ann broken
+is "$RC" 1 "doc show of the corrupt record: exit 1"
+like "$ERR" "cannot read broken\.json" "naming the file"
+adm doc rm ann broken
+is "$RC" 0 "doc rm removes a corrupt record"
+ok $([ ! -e "$DATA/ann/broken.json" ]; echo $?) "its file is gone"
+mkdir -m 700 "$DATA/carl"
+printf '{"x-auth-user": "carl", "x-auth-key-h' >"$DATA/carl/auth.json"
+adm user list
+is "$RC" 1 "user list with a corrupt auth.json: exit 1"
+like "$ERR" "cannot read the auth\.json of carl" "naming it"
+like "$OUT" '^NAME' "the other users are still listed"
+like "$OUT" $'\nann ' "ann among them"
+rm -r "$DATA/carl"
+
+# --- hostile and odd names, as the store encodes them ---
+long=$(printf '€%.0s' $(seq 42))	# 126 bytes: a digest name
+for name in 'a/b' '..' '../escape' '.hidden' 'bob.smith' 'sp ace' "$long" \
+    '-dash' 'Zoë'; do
+	secret "pw-$name-1x"
+	adm user add -- "$name" <<<"pw-$name-1x"
+	is "$RC" 0 "user add $(printf '%q' "$name")"
+	as "$name" "$(key_of "pw-$name-1x")" GET /users/auth
+	is "$STATUS" 200 "who then logs in through kss"
+	push "$name" "$(key_of "pw-$name-1x")" "doc/x" p
+	adm doc list --json -- "$name"
+	is "$(printf '%s' "$OUT" | jq -r '.[0].document')" "doc/x" "doc list finds the record"
+	adm user del --yes -- "$name"
+	is "$RC" 0 "user del"
+done
+ok $([ ! -e "$TMP/escape" ] && [ ! -e "$DATA/../escape" ] && [ ! -e "$DATA/a/b" ]; echo $?) \
+    "nothing was made outside the data folder or under a slash"
+adm user add $'bad\xff' <<<'pw'
+is "$RC" 1 "a name that is not UTF-8: exit 1"
+is "$ERR" "kss-admin: 'bad\\xff' is not a user name kss accepts (1 to 128 bytes of UTF-8, no control characters, no ':')" \
+    "shown escaped"
+adm user add $'esc\e[2J' <<<'pw'
+like "$RC:$ERR" "^1:kss-admin: 'esc\\\\x1b\\[2J'" "a control character is shown escaped"
+adm user add "$(printf 'x%.0s' $(seq 129))" <<<'pw'
+is "$RC" 1 "a name of 129 bytes: exit 1"
+adm doc show ann "$(printf 'x%.0s' $(seq 129))"
+like "$RC:$ERR" "^1:kss-admin: 'x+' is not a document id kss accepts" \
+    "so is an id of 129 bytes"
+adm doc rm ann 'a:b'
+is "$RC" 1 "an id with ':': exit 1"
+ls -A "$DATA" >"$TMP/ls"
+is "$(grep -c -v -e '^\.kss-layout$' -e '^ann$' -e '^olaf$' "$TMP/ls")" 0 \
+    "the data folder holds only ann, olaf and .kss-layout"
+
+# --- user del ---
+adm user del olaf </dev/null
+is "$RC" 2 "user del without --yes, not on a terminal: exit 2"
+like "$ERR" 'add --yes' "said"
+ok $([ -d "$DATA/olaf" ]; echo $?) "and olaf stays"
+adm user del olaf --yes
+is "$RC:$OUT" "0:user 'olaf' deleted, with 1 document" "user del --yes"
+ok $([ ! -e "$DATA/olaf" ]; echo $?) "olaf's folder is gone"
+as olaf "$(key_of 'olaf-pass')" GET /users/auth
+is "$STATUS" 401 "olaf no longer logs in"
+adm user del olaf --yes
+is "$RC:$ERR" "1:kss-admin: no user 'olaf'" "user del of a missing user"
+
+# --- docid: every vector of docid.md ---
+# synth N FILE: byte i is (i*31 + (i >> 8)) mod 256.
+synth() {
+	perl -e 'my $n = shift; print pack("C*", map { ($_ * 31 + ($_ >> 8)) % 256 } 0 .. $n - 1)' "$1" >"$2"
+}
+mkdir "$TMP/books"
+want=
+for v in 500:21f0df72cce9bc7da8dae2512ee5feed 1024:f4cd1641040a17288bb6104d9e66bdb5 \
+    1025:170a888db01c00d8fc3e5d8d84de5838 2048:d0e59a0c7b893c3b8d6a9bddbd64e631 \
+    3000:d0e59a0c7b893c3b8d6a9bddbd64e631 200000:1784b150454ef4cf6780ceb94af0386f \
+    1050000:0fca5c751677ecbc2dcfe80ea75ace32; do
+	synth "${v%%:*}" "$TMP/books/s${v%%:*}.bin"
+	want+="${v#*:} s${v%%:*}.bin"$'\n'
+done
+# The sparse file of 1 GiB and 1 KiB: truncate costs no disk.
+sparse=$TMP/books/sparse.bin
+truncate -s 1073742848 "$sparse"
+for off in 0 1024 4096 16384 65536 262144 1048576 4194304 16777216 67108864 \
+    268435456 1073741824; do
+	printf '%016d' "$off" | dd of="$sparse" bs=1 seek="$off" conv=notrunc status=none
+done
+want+="266ff27c24919f4cec96f90f9b3231ca sparse.bin"$'\n'
+(cd "$TMP/books" && adm docid s500.bin s1024.bin s1025.bin s2048.bin s3000.bin \
+    s200000.bin s1050000.bin sparse.bin
+printf '%s\n' "$RC" >"$TMP/rc"; printf '%s\n' "$OUT" >"$TMP/docid.out")
+is "$(<"$TMP/rc")" 0 "docid of the test vectors"
+is "$(awk 'NR > 1 { print $1, $3 }' "$TMP/docid.out")" "${want%$'\n'}" \
+    "every binary id of docid.md, the 1 GiB sparse file's included"
+ok $([ "$(du -k "$sparse" | cut -f1)" -lt 10240 ]; echo $?) \
+    "the sparse file takes $(du -k "$sparse" | cut -f1) KiB of disk"
+printf 'x' >"$TMP/books/minimal-v3plus2.epub"
+adm docid --json "$TMP/books/minimal-v3plus2.epub"
+is "$(printf '%s' "$OUT" | jq -r '.[0].filename')" 35322b7036d0c3298eedde8c30429693 \
+    "the filename id (MD5 of the base name)"
+is "$(printf '%s' "$OUT" | jq -r '.[0].binary')" "$(printf x | md5sum | cut -c1-32)" \
+    "--json: the binary id of a one-byte file is its MD5"
+adm docid "$TMP/books/none.epub" "$TMP/books/s500.bin" "$TMP/books"
+is "$RC" 1 "docid of a missing file and a folder: exit 1"
+like "$ERR" "none\.epub': No such file or directory" "naming the missing one"
+like "$ERR" "books': Is a directory" "and the folder"
+like "$OUT" '^21f0df72cce9bc7da8dae2512ee5feed ' "the file between them still gets its id"
+rm -f "$sparse"
+
+# --- doc list --library: which book is this hash ---
+mkdir -p "$TMP/library/Herbert"
+synth 200000 "$TMP/library/Herbert/dune.epub"
+printf 'pdf' >"$TMP/library/named.pdf"
+push ann "$K_ANN" 1784b150454ef4cf6780ceb94af0386f 'p-bin'
+push ann "$K_ANN" "$(printf 'named.pdf' | md5sum | cut -c1-32)" 'p-name'
+adm doc list ann --library "$TMP/library"
+is "$RC" 0 "doc list --library"
+like "$OUT" $'\nHerbert/dune\\.epub +25\\.0% +p-bin' "a book found by its content"
+like "$OUT" $'\nnamed\\.pdf +25\\.0% +p-name' "a book found by its name"
+like "$OUT" $'\n0b229176d4e8db7f6d2b5a4952368d7a ' "an id no book has stays a hash"
+adm doc list ann --json --library "$TMP/library"
+is "$(printf '%s' "$OUT" | jq -c '[.[] | select(.file) | [.file, .method]] | sort')" \
+    '[["Herbert/dune.epub","binary"],["named.pdf","filename"]]' "--json: file and method"
+adm doc list ann --library "$TMP/nolibrary"
+is "$RC" 1 "a library that is not there: exit 1"
+like "$ERR" "library '$TMP/nolibrary': No such file or directory" "said"
+
+# --- the data folder: -d, KSS_DIR, the server's default ---
+adm KSS_DIR="$TMP/elsewhere" -d "$DATA" user list --json
+is "$(printf '%s' "$OUT" | jq -r '.[].name')" ann "-d wins over KSS_DIR"
+adm KSS_DIR="$DATA" --dir="$TMP/new" user add dee <<<'pass-d-44'
+ok $([ "$RC" = 0 ] && [ -f "$TMP/new/dee/auth.json" ] && [ "$(stat -c %a "$TMP/new")" = 700 ]; echo $?) \
+    "--dir=DIR; user add makes a missing folder, 0700"
+# Without KSS_DIR: wherever kss itself looks (HOME, or the configure
+# --with-default-dir), which outlives the test: a name of this run only,
+# deleted again.
+u=admin-default-$$-$RANDOM
+secret 'pass-default-7d'
+env -i $(san_env) HOME="$TMP/home" KSS_HASH_COST=1 "$ADMIN" user add "$u" \
+    <<<'pass-default-7d' >/dev/null 2>"$LOGS/admin-default"
+raw_req HOME="$TMP/home" KSS_HASH_COST=1 REQUEST_METHOD=GET PATH_INFO=/users/auth \
+    HTTP_X_AUTH_USER="$u" HTTP_X_AUTH_KEY="$(key_of 'pass-default-7d')" </dev/null
+is "$STATUS" 200 "without KSS_DIR, kss-admin and kss use the same folder"
+env -i $(san_env) HOME="$TMP/home" "$ADMIN" user del --yes "$u" >/dev/null 2>>"$LOGS/admin-default"
+is "$?" 0 "and the user is deleted from it again"
+kss_run -- --help >"$TMP/help"
+adm --help
+is "$(printf '%s' "$OUT" | sed -n 's/.*(default: KSS_DIR, else \(.*\))$/\1/p')" \
+    "$(sed -n 's/^Data directory when KSS_DIR is unset: //p' "$TMP/help")" \
+    "--help names the same default as kss's"
+
+# --- kss-admin on a folder kss is writing to ---
+# Two clients push through kss (CGI) while kss-admin changes the
+# password (to the same one: the clients keep their key), removes one
+# document again and again, and reads listings. No answer but 200, or a
+# 401 for a push checked against the hash just replaced; no record lost
+# or torn.
+secret 'busy-pass-3f'
+adm user add busy <<<'busy-pass-3f'
+KB=$(key_of 'busy-pass-3f')
+N=40
+mkdir "$TMP/race"
+pusher() {	# k0..k3 in turn: "DOC PROGRESS STATUS" a line
+	local i
+	for i in $(seq $N); do
+		push busy "$KB" "k$((i % 4))" "p$i"
+		echo "k$((i % 4)) p$i $STATUS"
+	done >"$TMP/race/pushes"
+}
+victim() {	# the document kss-admin removes
+	local i
+	for i in $(seq $N); do
+		push busy "$KB" victim "v$i"
+		echo "v$i $STATUS"
+	done >"$TMP/race/victim"
+}
+admin_loop() {
+	local i
+	for i in $(seq 8); do
+		adm user passwd busy <<<'busy-pass-3f'
+		echo "passwd $RC $ERR"
+		adm doc rm busy victim
+		echo "rm $RC $ERR"
+		adm doc list busy --json
+		printf '%s' "$OUT" | jq -e 'all(.[]; (.corrupt | not) and (.progress | test("^[pv][0-9]+$")))' >/dev/null
+		echo "doc-list $RC $? $ERR"
+		adm user list --json
+		printf '%s' "$OUT" | jq -e '.[] | select(.name == "busy")' >/dev/null
+		echo "user-list $RC $? $ERR"
+	done >"$TMP/race/admin"
+}
+pusher &
+victim &
+admin_loop &
+wait
+is "$(grep -v -c -E ' (200|401)$' "$TMP/race/pushes" "$TMP/race/victim" | cut -d: -f2 | paste -sd' ')" "0 0"     "$((2 * N)) pushes while kss-admin works: each 200, or 401 when a new hash came between check and write"
+ok $([ "$(grep -c ' 200$' "$TMP/race/pushes")" -ge $((N / 2)) ]; echo $?)     "most of them 200 ($(grep -c ' 200$' "$TMP/race/pushes") of $N)"
+is "$(grep -v -c -E '^(passwd 0|rm 0|rm 1 .*has no document .victim.|doc-list 0 0|user-list 0 0) *$' "$TMP/race/admin")" 0     "every kss-admin run did its part (passwd, doc rm, listings that parse and hold whole records)"
+echo "# pushes: $(cat "$TMP/race/pushes" "$TMP/race/victim" | awk '{ print $NF }' | sort | uniq -c | tr -s ' \n' ' '); doc rm: $(grep -c '^rm 0' "$TMP/race/admin") removed"
+lost=
+for d in k0 k1 k2 k3; do
+	last=$(awk -v d="$d" '$1 == d && $3 == 200 { p = $2 } END { print p }' "$TMP/race/pushes")
+	adm doc show busy "$d" --json
+	got=$(printf '%s' "$OUT" | jq -r .progress)
+	[ "$got" = "$last" ] || lost+=" $d: stored $got, last acknowledged $last;"
+done
+is "$lost" "" "no lost update: each document holds its last acknowledged push"
+adm doc show busy victim --json
+if [ "$RC" = 0 ]; then
+	ok $(grep -q "^$(printf '%s' "$OUT" | jq -r .progress) 200$" "$TMP/race/victim"; echo $?) 	    "the document removed meanwhile holds an acknowledged push, or none"
+else
+	like "$ERR" 'has no document' "the document removed meanwhile holds an acknowledged push, or none"
+fi
+bad=$(find "$DATA/busy" -name '*.json' -exec sh -c 'jq -e . "$1" >/dev/null 2>&1 || echo "$1"' sh {} \;)
+is "$bad" "" "every file of the user parses"
+is "$(find "$DATA/busy" -name '.tmp-*' | wc -l)" 0 "no temporary file is left"
+as busy "$KB" GET /users/auth
+is "$STATUS" 200 "the client's key still logs in"
+
+done_testing
