@@ -20,10 +20,13 @@
 #include <sodium.h>
 
 #include "admin.h"
+#include "backup.h"
+#include "check.h"
 #include "conf.h"
 #include "docid.h"
 #include "json.h"
 #include "library.h"
+#include "migrate.h"
 #include "log.h"
 #include "store.h"
 
@@ -70,6 +73,7 @@ struct ctx {
 	struct kss_store st;
 	struct kss_log log;	/* the library's lines, to stderr */
 	int logged;		/* how many it wrote */
+	json_t *found;		/* migrate, check --json: what they say */
 };
 
 struct cmd {
@@ -775,6 +779,201 @@ c_docid(struct ctx *c, char **a, int n)
 	return rc;
 }
 
+static int
+c_export(struct ctx *c, char **a, int n)
+{
+	json_t *out = NULL;
+	enum kss_err e;
+
+	(void)a, (void)n;
+	e = kss_backup_export(&c->st, &out);
+	if (out != NULL)
+		print_json(out);
+	json_decref(out);
+	if (e != KSS_OK) {
+		say("export: what could not be read is left out (see above)");
+		return 1;
+	}
+	return 0;
+}
+
+/* An import's (or a migration's) change, one line. */
+static void
+import_line(void *ctx, const char *user, const char *doc, const char *what)
+{
+	struct ctx *c = ctx;
+
+	if (c->o->given & O_JSON)
+		return;
+	printf("%s%s%s%s: %s\n", c->o->given & O_DRY_RUN ? "would be: " : "",
+	    shown(user), doc != NULL ? " " : "", doc != NULL ? shown(doc) : "",
+	    what);
+}
+
+static int
+c_import(struct ctx *c, char **a, int n)
+{
+	struct kss_import_counts k;
+	json_error_t jerr;
+	json_t *in;
+	enum kss_err e;
+	char *why = NULL;
+	bool dry = c->o->given & O_DRY_RUN;
+
+	(void)n;
+	in = strcmp(a[0], "-") == 0 ? json_loadf(stdin, 0, &jerr) :
+	    json_load_file(a[0], 0, &jerr);
+	if (in == NULL) {
+		say("%s: %s (line %d)", shown(a[0]), jerr.text, jerr.line);
+		return 1;
+	}
+	e = kss_backup_import(&c->st, in, dry, &k, import_line, c, &why);
+	json_decref(in);
+	if (e == KSS_E_INVALID) {
+		say("%s: %s; nothing imported", shown(a[0]),
+		    why != NULL ? why : "not an export of kss");
+		free(why);
+		return 1;
+	}
+	if (c->o->given & O_JSON) {
+		json_t *j = json_pack("{s:b, s:i, s:i, s:i, s:i, s:i, s:i}",
+		    "dry_run", dry, "users_created", k.users_created,
+		    "users_kept", k.users_kept, "keys_differ", k.keys_differ,
+		    "documents_added", k.docs_added, "documents_updated",
+		    k.docs_updated, "documents_kept", k.docs_kept);
+
+		print_json(j);
+		json_decref(j);
+	} else
+		printf("%s%d user%s created, %d already here; %d document%s "
+		    "added, %d updated, %d kept (as new here)\n",
+		    dry ? "would be: " : "", k.users_created,
+		    k.users_created == 1 ? "" : "s", k.users_kept, k.docs_added,
+		    k.docs_added == 1 ? "" : "s", k.docs_updated, k.docs_kept);
+	return e == KSS_OK ? 0 : failed(c, e, NULL, NULL);
+}
+
+/* A migration's change (stdout) or problem (stderr), one line; with
+ * --json, kept for the end. */
+static void
+migrate_line(void *ctx, const char *user, const char *doc, const char *what,
+    bool problem)
+{
+	struct ctx *c = ctx;
+	char who[700];
+
+	snprintf(who, sizeof(who), "%s%s%s", user != NULL ? shown(user) :
+	    "data folder", doc != NULL ? " " : "", doc != NULL ? shown(doc) : "");
+	if (c->o->given & O_JSON) {
+		json_array_append_new(c->found, json_pack("{s:s?, s:s?, s:s, "
+		    "s:b}", "user", user, "document", doc, "what", what,
+		    "problem", problem));
+	} else if (problem)
+		say("%s: %s", who, what);
+	else
+		printf("%s%s: %s\n", c->o->given & O_DRY_RUN ? "would be: " : "",
+		    who, what);
+}
+
+static int
+c_migrate(struct ctx *c, char **a, int n)
+{
+	struct kss_migrate_report r = {migrate_line, c, 0, 0};
+	bool dry = c->o->given & O_DRY_RUN;
+	struct kss_store st = {NULL, NULL};
+	struct stat sb;
+	int rc;
+
+	(void)n;
+	if (stat(a[0], &sb) < 0) {
+		say("%s: %s", shown(a[0]), strerror(errno));
+		return 1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		say("%s: not a folder", shown(a[0]));
+		return 1;
+	}
+	c->found = json_array();
+	if (c->o->to != NULL) {
+		/* A dry run makes nothing, not even the new folder. */
+		if (dry && stat(c->o->to, &sb) < 0 && errno == ENOENT)
+			rc = kss_store_mem_open(&st) == KSS_OK ? 0 : -1;
+		else
+			rc = kss_store_file_open(c->o->to, &c->log, &st) ==
+			    KSS_OK ? 0 : -1;
+		if (rc == 0)
+			rc = kss_migrate_copy(a[0], &st, c->cfg.hash_cost, dry,
+			    &r);
+	} else {
+		rc = kss_store_file_open(a[0], &c->log, &st) == KSS_OK ? 0 : -1;
+		if (rc == 0) {
+			kss_store_set_fsync(&st, c->cfg.fsync);
+			rc = kss_migrate_in_place(&st, c->cfg.hash_cost, dry, &r);
+		}
+	}
+	kss_store_close(&st);
+	if (rc < 0) {
+		if (c->logged == 0)
+			say("%s: cannot be read", shown(a[0]));
+		return 1;
+	}
+	if (c->o->given & O_JSON)
+		print_json(c->found);
+	else if (r.changes == 0 && r.problems == 0)
+		printf("nothing to change\n");
+	else
+		printf("%s%d change%s, %d thing%s left alone\n",
+		    dry ? "would be: " : "", r.changes, r.changes == 1 ? "" : "s",
+		    r.problems, r.problems == 1 ? "" : "s");
+	return r.problems > 0 ? 1 : 0;
+}
+
+static const char *const check_state[] = {
+	[KSS_CHECK_PROBLEM] = "problem",
+	[KSS_CHECK_FIXED] = "fixed",
+	[KSS_CHECK_NOTE] = "note",
+};
+
+static void
+check_line(void *ctx, const char *path, const char *what,
+    enum kss_check_state state)
+{
+	struct ctx *c = ctx;
+	json_t *p = cell(path), *w = cell(what);
+
+	if (c->o->given & O_JSON)
+		json_array_append_new(c->found, json_pack("{s:s, s:s, s:s}",
+		    "path", path, "state", check_state[state], "what", what));
+	else
+		printf("%-8s %s: %s\n", check_state[state],
+		    json_string_value(p), json_string_value(w));
+	json_decref(p);
+	json_decref(w);
+}
+
+static int
+c_check(struct ctx *c, char **a, int n)
+{
+	struct kss_check_report r = {check_line, c, 0, 0, 0};
+
+	(void)a, (void)n;
+	c->found = json_array();
+	if (kss_check(&c->st, c->o->given & O_REPAIR, &r) < 0) {
+		say("data folder %s: cannot be listed: %s", shown(c->cfg.dir),
+		    strerror(errno));
+		return 1;
+	}
+	if (c->o->given & O_JSON)
+		print_json(c->found);
+	else if (r.problems == 0)
+		printf("all is well (%d fixed, %d note%s)\n", r.fixed, r.notes,
+		    r.notes == 1 ? "" : "s");
+	else
+		printf("%d problem%s, %d fixed\n", r.problems,
+		    r.problems == 1 ? "" : "s", r.fixed);
+	return r.problems > 0 ? 1 : 0;
+}
+
 static const struct cmd cmds[] = {
 	{"user add", 1, 1, 0, NEED_CREATE, c_user_add, "user add NAME"},
 	{"user passwd", 1, 1, 0, NEED_DATA, c_user_passwd, "user passwd NAME"},
@@ -788,6 +987,13 @@ static const struct cmd cmds[] = {
 	    "doc show NAME ID [--json]"},
 	{"doc rm", 2, 2, 0, NEED_DATA, c_doc_rm, "doc rm NAME ID"},
 	{"docid", 1, -1, O_JSON, NEED_NONE, c_docid, "docid FILE... [--json]"},
+	{"export", 0, 0, 0, NEED_DATA, c_export, "export"},
+	{"import", 1, 1, O_DRY_RUN | O_JSON, NEED_CREATE, c_import,
+	    "import FILE [--dry-run] [--json]"},
+	{"check", 0, 0, O_REPAIR | O_JSON, NEED_DATA, c_check,
+	    "check [--repair] [--json]"},
+	{"migrate", 1, 1, O_TO | O_DRY_RUN | O_JSON, NEED_NONE, c_migrate,
+	    "migrate DIR [--to NEWDIR] [--dry-run] [--json]"},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -1007,6 +1213,7 @@ main(int argc, char **argv)
 	if ((rc = open_data(&c, cmd->need)) == 0)
 		rc = cmd->run(&c, o.args + skip, n);
 	kss_store_close(&c.st);
+	json_decref(c.found);
 	free(o.args);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		say("cannot write the output: %s", strerror(errno));

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "fsname.h"
 
 struct kss_log;
 
@@ -108,6 +109,47 @@ enum kss_err kss_store_file_open(const char *dir, const struct kss_log *log,
  * caller that keeps the store tells by them whether the path still names
  * it. -1 for another kind of store. */
 int kss_store_file_id(const struct kss_store *st, dev_t *dev, ino_t *ino);
+
+/* For the tools that work on a file store's folder itself (kss-admin
+ * check and migrate), which must name, lock and write files as the store
+ * does. Each fails (-1, errno EINVAL) for another kind of store. */
+
+/* The data directory's open fd. */
+int kss_store_file_root(const struct kss_store *st);
+
+/* kss_fsname() of name in this folder's layout (.kss-layout); -1 when
+ * the layout is unknown (the store then writes nothing). */
+int kss_store_file_name(const struct kss_store *st, const char *name,
+    enum kss_fsname_kind kind, char out[KSS_FSNAME_SIZE]);
+
+/* Opens the user folder folder (a file name in the data directory) as
+ * *dir and takes its whole lock, as a password change or a delete does:
+ * no push of that folder runs until *lock is closed. -1 with errno;
+ * ENOENT also when the folder was moved away while this waited. */
+int kss_store_file_lock(const struct kss_store *st, const char *folder,
+    int *dir, int *lock);
+
+/* The user whose account the folder is, as the store finds it by that
+ * user's name (the name its auth.json gives, else the folder's decoded):
+ * 1 with user filled, 0 when the store would not find it so (no
+ * auth.json, a name kss stores elsewhere), -1 when auth.json cannot be
+ * read (logged). */
+int kss_store_file_owner(const struct kss_store *st, const char *folder,
+    char user[KSS_FSNAME_SIZE]);
+
+/* Reads the JSON file name in dir as the store does (no link followed,
+ * no FIFO waited on, at most 1 MiB): NULL with errno ENOENT when it is
+ * missing, EINVAL when it does not parse, else the read's error. */
+json_t *kss_store_file_read(int dir, const char *name);
+
+/* Replaces name in the user folder dir with v as the store does (temp
+ * file, fsync, rename, fsync of the folder); the caller holds the
+ * folder's whole lock. 0, or -1 (logged). */
+int kss_store_file_write(const struct kss_store *st, int dir,
+    const char *name, const json_t *v);
+
+/* fsync() of dir, unless KSS_FSYNC=false. */
+int kss_store_file_sync(const struct kss_store *st, int dir);
 
 /* Opens an empty in-memory store (tests, fuzzing). */
 enum kss_err kss_store_mem_open(struct kss_store *st);

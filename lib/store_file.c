@@ -1749,6 +1749,106 @@ kss_store_file_id(const struct kss_store *st, dev_t *dev, ino_t *ino)
 	return 0;
 }
 
+/* The file store of st, or NULL for another kind (the tools below). */
+static struct fstore *
+file_store(const struct kss_store *st)
+{
+	return st->ops == &file_ops ? st->h : NULL;
+}
+
+int
+kss_store_file_root(const struct kss_store *st)
+{
+	struct fstore *fs = file_store(st);
+
+	return fs != NULL ? fs->root : -1;
+}
+
+int
+kss_store_file_name(const struct kss_store *st, const char *name,
+    enum kss_fsname_kind kind, char out[KSS_FSNAME_SIZE])
+{
+	struct fstore *fs = file_store(st);
+
+	if (fs == NULL || writable(fs) != KSS_OK)
+		return -1;
+	encode(fs, name, kind, out);
+	return 0;
+}
+
+int
+kss_store_file_lock(const struct kss_store *st, const char *folder, int *dir,
+    int *lock)
+{
+	struct fstore *fs = file_store(st);
+	struct stat a, b;
+	int saved;
+
+	*dir = *lock = -1;
+	if (fs == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((*dir = open_dir_at(fs->root, folder)) < 0)
+		return -1;
+	if ((*lock = openat(*dir, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0 || kss_lock_range(*lock, F_WRLCK, 0, 0) < 0)
+		goto err;
+	/* As lock_user(): a delete or a rename may have moved the folder
+	 * away while this waited. */
+	if (fstat(*dir, &a) || fstatat(fs->root, folder, &b,
+	    AT_SYMLINK_NOFOLLOW) || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev) {
+		errno = ENOENT;
+		goto err;
+	}
+	return 0;
+err:
+	saved = errno;
+	if (*lock >= 0)
+		close(*lock);
+	close(*dir);
+	*dir = *lock = -1;
+	errno = saved;
+	return -1;
+}
+
+int
+kss_store_file_owner(const struct kss_store *st, const char *folder,
+    char user[KSS_FSNAME_SIZE])
+{
+	struct fstore *fs = file_store(st);
+
+	return fs != NULL ? folder_user(fs, folder, user) : -1;
+}
+
+json_t *
+kss_store_file_read(int dir, const char *name)
+{
+	return read_json(dir, name);
+}
+
+int
+kss_store_file_write(const struct kss_store *st, int dir, const char *name,
+    const json_t *v)
+{
+	struct fstore *fs = file_store(st);
+
+	if (fs == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return write_json(fs, dir, name, v) == KSS_OK ? 0 : -1;
+}
+
+int
+kss_store_file_sync(const struct kss_store *st, int dir)
+{
+	struct fstore *fs = file_store(st);
+
+	return fs != NULL ? sync_fd(fs, dir) : -1;
+}
+
 /* mkdir -p, each missing level 0700. */
 static int
 make_dirs(const char *dir)

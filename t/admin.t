@@ -404,6 +404,227 @@ is "$(printf '%s' "$OUT" | sed -n 's/.*(default: KSS_DIR, else \(.*\))$/\1/p')" 
     "$(sed -n 's/^Data directory when KSS_DIR is unset: //p' "$TMP/help")" \
     "--help names the same default as kss's"
 
+# --- export and import: back up and restore ---
+mkdir -m 700 "$DATA/rita"
+printf '{"x-auth-user": "rita", "x-auth-key": "%s"}' "$(key_of 'rita-pass')" >"$DATA/rita/auth.json"
+printf '{"document": "r1", "progress": "9", "percentage": 0.9, "device": "Kobo", "timestamp": 1700000000}' >"$DATA/rita/r1.json"
+adm export
+is "$RC" 0 "export"
+printf '%s\n' "$OUT" >"$TMP/export.json"
+is "$(jq -r '.kss_export' "$TMP/export.json")" 1 "one JSON document, marked as kss's export"
+is "$(jq -r '.users[] | select(.name == "ann") | .key_hash' "$TMP/export.json")" \
+    "$(jq -r '."x-auth-key-hash"' "$DATA/ann/auth.json")" "a credential as stored: ann's hash"
+is "$(jq -r '.users[] | select(.name == "rita") | .raw_key' "$TMP/export.json")" \
+    "$(key_of 'rita-pass')" "rita's raw key of the original kss, as stored"
+adm doc list ann --json
+is "$(jq -r '.users[] | select(.name == "ann") | .documents | keys | join(" ")' "$TMP/export.json")" \
+    "$(printf '%s' "$OUT" | jq -r '[.[].document] | sort | join(" ")')" "every document of ann"
+adm -d "$TMP/restored" import --dry-run "$TMP/export.json"
+like "$OUT" "would be: 'ann': created" "import --dry-run says what it would do"
+ok $([ ! -e "$TMP/restored/ann" ]; echo $?) "and does nothing"
+adm -d "$TMP/restored" import "$TMP/export.json"
+is "$RC" 0 "import into a new folder"
+like "$OUT" "[0-9]+ users created, 0 already here; [0-9]+ documents added, 0 updated, 0 kept" "counted"
+as ann "$K_ANN" KSS_DIR="$TMP/restored" GET /syncs/progress/0b229176d4e8db7f6d2b5a4952368d7a
+is "$STATUS $(jf .progress)" '200 "/body/p[3]"' "ann logs in to the restored folder and finds her progress"
+as rita "$(key_of 'rita-pass')" KSS_DIR="$TMP/restored" GET /syncs/progress/r1
+is "$STATUS $(jf .progress)" '200 "9"' "so does rita, with her raw key"
+adm -d "$TMP/restored" import "$TMP/export.json"
+like "$RC $OUT" '^0 0 users created, [0-9]+ already here; 0 documents added, 0 updated, [0-9]+ kept' \
+    "importing again changes nothing"
+# On conflict the newer record wins, either way; a credential here stays.
+jq '(.users[] | select(.name == "ann") | .documents["0b229176d4e8db7f6d2b5a4952368d7a"]) |= (.progress = "/body/from-file" | .timestamp = 4000000000)
+    | (.users[] | select(.name == "rita") | .documents.r1) |= (.progress = "old" | .timestamp = 1)' \
+    "$TMP/export.json" >"$TMP/edited.json"
+secret 'restored-pass-61'
+adm -d "$TMP/restored" user passwd ann <<<'restored-pass-61'
+K_R=$(key_of 'restored-pass-61')
+adm -d "$TMP/restored" import --dry-run "$TMP/edited.json"
+like "$OUT" "would be: 'ann' '0b229176d4e8db7f6d2b5a4952368d7a': updated \(newer\)" \
+    "--dry-run: a newer record would replace the one there"
+as ann "$K_R" KSS_DIR="$TMP/restored" GET /syncs/progress/0b229176d4e8db7f6d2b5a4952368d7a
+is "$(jf .progress)" '"/body/p[3]"' "but a dry run stores nothing"
+adm -d "$TMP/restored" import "$TMP/edited.json"
+is "$RC" 0 "import of the edited file"
+like "$OUT" "'ann': kept: the credential here differs" "a credential changed here is kept, and said"
+as ann "$K_R" KSS_DIR="$TMP/restored" GET /syncs/progress/0b229176d4e8db7f6d2b5a4952368d7a
+is "$STATUS $(jf .progress)" '200 "/body/from-file"' "the newer record from the file wins"
+as rita "$(key_of 'rita-pass')" KSS_DIR="$TMP/restored" GET /syncs/progress/r1
+is "$(jf .progress)" '"9"' "an older one from the file does not"
+printf '{"kss_export": 1, "users": [{"name": "ok", "raw_key": "k", "documents": {}}, {"name": "a:b", "raw_key": "k"}]}' >"$TMP/bad.json"
+adm -d "$TMP/restored" import "$TMP/bad.json"
+is "$RC" 1 "an export with a name kss refuses: exit 1"
+like "$ERR" 'users\[1\]: no user name kss accepts; nothing imported' "naming the place"
+adm -d "$TMP/restored" user list --json
+is "$(printf '%s' "$OUT" | jq -r '.[] | select(.name == "ok") | .name')" "" "nothing was imported from it"
+printf '{"kss_export": 1, "users": [{"name": "ok", "raw_key": "k", "key_hash": "$y$x"}]}' >"$TMP/bad.json"
+adm -d "$TMP/restored" import "$TMP/bad.json"
+like "$RC:$ERR" '^1:.*user ok: no credential \(one' "two credentials for one user: exit 1"
+printf '{"kss_export": 1, "users": [{"name": "ok", "raw_key": "k", "documents": {"d": "str"}}]}' >"$TMP/bad.json"
+adm -d "$TMP/restored" import "$TMP/bad.json"
+like "$RC:$ERR" '^1:.*document d: not a record' "a record that is not an object: exit 1"
+printf '[1, 2' >"$TMP/bad.json"
+adm -d "$TMP/restored" import "$TMP/bad.json"
+like "$RC:$ERR" "^1:kss-admin: '$TMP/bad.json': .*\(line 1\)" "a file that is not JSON: exit 1, naming it"
+adm -d "$TMP/restored" import - <"$TMP/export.json"
+is "$RC" 0 "import - reads standard input"
+adm -d "$TMP/restored" import "$TMP/missing.json"
+is "$RC" 1 "import of a missing file: exit 1"
+
+# --- check ---
+rm -rf "$DATA/rita"
+adm check
+is "$RC:$OUT" "0:all is well (0 fixed, 0 notes)" "check of a sound folder: exit 0"
+mkdir -m 700 "$DATA/ghost"
+req POST /users/create '{"username":"ghost","password":"ghost-key-41"}'
+is "$STATUS" 402 "a folder without auth.json: its name cannot register (402)"
+adm check
+is "$RC" 1 "check finds it: exit 1"
+like "$OUT" '^problem  ghost: no auth\.json: no account, yet its name can neither register nor log in' "and says why"
+rmdir "$DATA/ghost"
+old_file() {	# old_file PATH: made, 2 minutes old
+	: >"$1"
+	touch -d '2 minutes ago' "$1"
+}
+old_file "$DATA/ann/.tmp-77"
+old_file "$DATA/ann/.tmp-0123456789abcdef"	# kss before 2026-11-26
+: >"$DATA/ann/.tmp-78"				# a push under way
+mkdir -m 700 "$DATA/.new-0123456789abcdef" "$DATA/.del-0123456789abcdef"
+: >"$DATA/.new-0123456789abcdef/auth.json"
+touch -d '2 minutes ago' "$DATA/.new-0123456789abcdef" "$DATA/.del-0123456789abcdef"
+old_file "$DATA/.tmp-fedcba9876543210"
+chmod 644 "$DATA/ann/auth.json"
+chmod 755 "$DATA/ann"
+printf '{"document": "torn", "pro' >"$DATA/ann/torn.json"
+chmod 600 "$DATA/ann/torn.json"
+mkdir -m 700 "$DATA/bob.smith"
+printf '{"x-auth-user": "bob.smith", "x-auth-key": "k"}' >"$DATA/bob.smith/auth.json"
+chmod 600 "$DATA/bob.smith/auth.json"
+: >"$DATA/ann/notes.txt"
+chmod 600 "$DATA/ann/notes.txt"
+adm check
+is "$RC" 1 "check: exit 1"
+printf '%s\n' "$OUT" >"$TMP/check.out"
+for want in '^problem  ann/\.tmp-77: left by an interrupted write \([0-9]+ s old\): --repair removes it$' \
+    '^problem  ann/\.tmp-0123456789abcdef: left by an interrupted write' \
+    '^note     ann/\.tmp-78: a write under way\?' \
+    '^problem  \.new-0123456789abcdef: left by' '^problem  \.del-0123456789abcdef: left by' \
+    '^problem  \.tmp-fedcba9876543210: left by' \
+    '^problem  ann/auth\.json: mode 0644, readable by others' '^problem  ann: mode 0755' \
+    '^problem  ann/torn\.json: does not parse as a record' \
+    "^problem  bob\.smith: kss looks for user 'bob\.smith' under bob%2Esmith, not here: kss-admin migrate moves it" \
+    '^problem  bob\.smith/auth\.json: ' '^problem  ann/notes\.txt: not kss.s: kss stores nothing so'; do
+	like "$(grep -E -- "$want" "$TMP/check.out")" "$want" "check says: $want"
+done
+is "$(tail -1 "$TMP/check.out")" "$(grep -c '^problem' "$TMP/check.out") problems, 0 fixed" "and counts them"
+adm check --json
+is "$(printf '%s' "$OUT" | jq -r '[.[] | select(.state == "problem")] | length')" \
+    "$(grep -c '^problem' "$TMP/check.out")" "check --json: the same findings"
+adm check --repair
+is "$RC" 1 "check --repair: exit 1 while some remain"
+printf '%s\n' "$OUT" >"$TMP/repair.out"
+is "$(grep -c '^fixed' "$TMP/repair.out")" 7 "seven fixed: five leftovers, two modes"
+ok $([ ! -e "$DATA/ann/.tmp-77" ] && [ ! -e "$DATA/ann/.tmp-0123456789abcdef" ] &&
+    [ ! -e "$DATA/.new-0123456789abcdef" ] && [ ! -e "$DATA/.del-0123456789abcdef" ] &&
+    [ ! -e "$DATA/.tmp-fedcba9876543210" ]; echo $?) "the old leftovers are gone"
+ok $([ -e "$DATA/ann/.tmp-78" ]; echo $?) "a young one stays"
+is "$(stat -c %a "$DATA/ann" "$DATA/ann/auth.json" | tr '\n' ' ')" "700 600 " "modes made 0700 and 0600"
+is "$(grep -c '^problem' "$TMP/repair.out")" 4 "what --repair cannot mend stays a problem"
+as ann "$K_ANN" GET /users/auth
+is "$STATUS" 200 "ann still logs in"
+rm -f "$DATA/ann/torn.json" "$DATA/ann/notes.txt" "$DATA/ann/.tmp-78"
+rm -r "$DATA/bob.smith"
+adm check
+is "$RC" 0 "check again once the rest is dealt with: exit 0"
+
+# --- migrate: the original kss's folder ---
+# orig DIR: a data folder as the original kss left it: raw keys, names as
+# they are, the modes of umask 022.
+HASH_ANN=$(jq -r '."x-auth-key-hash"' "$DATA/ann/auth.json")
+orig() {
+	mkdir -p "$1/bob.smith" "$1/Carla" "$1/plain"
+	printf '{"x-auth-user": "bob.smith", "x-auth-key": "%s"}' "$(key_of 'bob-pass')" >"$1/bob.smith/auth.json"
+	printf '{"document": "0b229176d4e8db7f6d2b5a4952368d7a", "progress": "5", "percentage": 0.5, "device": "Kobo", "device_id": "X", "timestamp": 1600000000}' \
+	    >"$1/bob.smith/0b229176d4e8db7f6d2b5a4952368d7a.json"
+	printf '{"document": "my.book", "progress": "7", "percentage": 0.7, "device": null, "extra": 1, "timestamp": 1600000001}' \
+	    >"$1/bob.smith/my.book.json"
+	printf '{"x-auth-user": "Carla", "x-auth-key": "%s"}' "$(key_of 'carla-pass')" >"$1/Carla/auth.json"
+	printf '{"x-auth-user": "plain", "x-auth-key-hash": "%s"}' "$HASH_ANN" >"$1/plain/auth.json"
+	chmod 755 "$1" "$1"/*
+	chmod 644 "$1"/*/*
+}
+tree() {	# tree DIR: every path with its mode, sorted
+	(cd "$1" && find . -printf '%p %m\n' | sort)
+}
+orig "$TMP/orig"
+tree "$TMP/orig" >"$TMP/before"
+adm migrate "$TMP/orig" --dry-run
+is "$RC" 0 "migrate --dry-run"
+like "$OUT" "would be: 'bob\.smith': folder bob\.smith renamed to bob%2Esmith, where kss looks" \
+    "says what it would rename"
+tree "$TMP/orig" | grep -v '^\./\.kss-layout ' >"$TMP/after"
+is "$(diff "$TMP/before" "$TMP/after")" "" "and changes nothing (but .kss-layout, which kss writes at its first look)"
+adm migrate "$TMP/orig"
+is "$RC" 0 "migrate in place: exit 0"
+printf '%s\n' "$OUT" >"$TMP/migrate.out"
+for want in "'bob\.smith' 'my\.book': record moved from my\.book\.json to my%2Ebook\.json" \
+    "'bob\.smith': raw key of the original kss hashed" \
+    "'bob\.smith': folder bob\.smith renamed to bob%2Esmith, where kss looks" \
+    "'Carla': raw key of the original kss hashed" "'bob\.smith': permissions tightened" \
+    'data folder: the data folder made 0700'; do
+	like "$(grep -E -- "$want" "$TMP/migrate.out")" "$want" "migrate says: $want"
+done
+ok $(jq -e '."x-auth-key-hash" | startswith("$y$")' "$TMP/orig/bob%2Esmith/auth.json" >/dev/null &&
+    ! grep -q '"x-auth-key"' "$TMP/orig/bob%2Esmith/auth.json" "$TMP/orig/Carla/auth.json"; echo $?) \
+    "the raw keys are hashed at once"
+is "$(find "$TMP/orig" -type d ! -perm 700 | wc -l) $(find "$TMP/orig" -type f ! -perm 600 | wc -l)" "0 0" \
+    "every folder 0700, every file 0600"
+as bob.smith "$(key_of 'bob-pass')" KSS_DIR="$TMP/orig" GET /syncs/progress/my.book
+is "$STATUS $(jf .progress)" '200 "7"' "bob.smith logs in, his progress kept (no re-registering)"
+as bob.smith "$(key_of 'bob-pass')" KSS_DIR="$TMP/orig" GET /syncs/progress/0b229176d4e8db7f6d2b5a4952368d7a
+is "$(jf .device_id)" '"X"' "every record"
+as Carla "$(key_of 'carla-pass')" KSS_DIR="$TMP/orig" GET /users/auth
+is "$STATUS" 200 "Carla logs in"
+adm migrate "$TMP/orig"
+is "$RC:$OUT" "0:nothing to change" "migrate again: nothing to change"
+adm -d "$TMP/orig" check
+is "$RC" 0 "and check finds the folder sound"
+# --to: the old folder left as it is, a new one made.
+orig "$TMP/orig2"
+tree "$TMP/orig2" >"$TMP/before"
+adm migrate "$TMP/orig2" --to "$TMP/migrated" --dry-run
+ok $([ "$RC" = 0 ] && [ ! -e "$TMP/migrated" ]; echo $?) "migrate --to --dry-run makes nothing"
+like "$OUT" "would be: 'bob\.smith' 'my\.book': added" "and says what it would copy"
+adm migrate "$TMP/orig2" --to "$TMP/migrated"
+is "$RC" 0 "migrate --to NEWDIR"
+is "$(tree "$TMP/orig2" | diff "$TMP/before" -)" "" "the old folder is left as it was"
+as bob.smith "$(key_of 'bob-pass')" KSS_DIR="$TMP/migrated" GET /syncs/progress/my.book
+is "$STATUS $(jf .progress)" '200 "7"' "bob.smith logs in to the new folder"
+ok $(! grep -rq '"x-auth-key"' "$TMP/migrated"; echo $?) "whose keys are all hashed"
+adm migrate "$TMP/orig2" --to "$TMP/migrated"
+is "$RC:$OUT" "0:nothing to change" "migrate --to again: nothing to change"
+# A user who re-registered, as README once said, has two folders: merged.
+orig "$TMP/orig3"
+mkdir -m 700 "$TMP/orig3/bob%2Esmith"
+printf '{"x-auth-user": "bob.smith", "x-auth-key-hash": "%s"}' "$HASH_ANN" >"$TMP/orig3/bob%2Esmith/auth.json"
+printf '{"document": "my.book", "progress": "99", "percentage": 0.99, "device": "K", "timestamp": 1700000000}' \
+    >"$TMP/orig3/bob%2Esmith/my%2Ebook.json"
+printf '{"x-auth-user": "eve", "x-auth-key": "k"}' >"$TMP/orig3/plain/auth.json"
+adm migrate "$TMP/orig3"
+is "$RC" 1 "migrate with something it must leave alone: exit 1"
+like "$OUT" "'bob\.smith': folder bob\.smith merged into bob%2Esmith, the account kss finds \(1 newer record taken; its own key kept\)" \
+    "a user with two folders: the old one merged into the one kss finds"
+like "$ERR" "'plain': auth.json names another user: left alone" "a folder naming another user is left alone, and said"
+ok $([ ! -e "$TMP/orig3/bob.smith" ] && [ -d "$TMP/orig3/plain" ]; echo $?) "the merged folder is gone, the odd one stays"
+as bob.smith "$K_ANN" KSS_DIR="$TMP/orig3" GET /syncs/progress/my.book
+is "$STATUS $(jf .progress)" '200 "99"' "the newer record stays, with the re-registered key"
+as bob.smith "$K_ANN" KSS_DIR="$TMP/orig3" GET /syncs/progress/0b229176d4e8db7f6d2b5a4952368d7a
+is "$STATUS $(jf .progress)" '200 "5"' "and the old folder's other records join it"
+adm migrate "$TMP/none"
+is "$RC:$ERR" "1:kss-admin: '$TMP/none': No such file or directory" "migrate of a missing folder: exit 1"
+adm migrate "$TMP/orig" --json
+is "$RC:$OUT" "0:[]" "migrate --json: a list of changes (none)"
+
 # --- kss-admin on a folder kss is writing to ---
 # Two clients push through kss (CGI) while kss-admin changes the
 # password (to the same one: the clients keep their key), removes one
@@ -442,6 +663,11 @@ admin_loop() {
 		adm user list --json
 		printf '%s' "$OUT" | jq -e '.[] | select(.name == "busy")' >/dev/null
 		echo "user-list $RC $? $ERR"
+		adm export
+		printf '%s' "$OUT" | jq -e '.users[] | select(.name == "busy") | .documents | all(.[]; .progress | test("^[pv][0-9]+$"))' >/dev/null
+		echo "export $RC $? $ERR"
+		adm check --repair
+		echo "check $RC $(printf '%s' "$OUT" | grep -c '^problem') $ERR"
 	done >"$TMP/race/admin"
 }
 pusher &
@@ -450,7 +676,7 @@ admin_loop &
 wait
 is "$(grep -v -c -E ' (200|401)$' "$TMP/race/pushes" "$TMP/race/victim" | cut -d: -f2 | paste -sd' ')" "0 0"     "$((2 * N)) pushes while kss-admin works: each 200, or 401 when a new hash came between check and write"
 ok $([ "$(grep -c ' 200$' "$TMP/race/pushes")" -ge $((N / 2)) ]; echo $?)     "most of them 200 ($(grep -c ' 200$' "$TMP/race/pushes") of $N)"
-is "$(grep -v -c -E '^(passwd 0|rm 0|rm 1 .*has no document .victim.|doc-list 0 0|user-list 0 0) *$' "$TMP/race/admin")" 0     "every kss-admin run did its part (passwd, doc rm, listings that parse and hold whole records)"
+is "$(grep -v -c -E '^(passwd 0|rm 0|rm 1 .*has no document .victim.|doc-list 0 0|user-list 0 0|export 0 0|check 0 0) *$' "$TMP/race/admin")" 0     "every kss-admin run did its part (passwd, doc rm, listings and exports that parse and hold whole records, check --repair finding nothing wrong)"
 echo "# pushes: $(cat "$TMP/race/pushes" "$TMP/race/victim" | awk '{ print $NF }' | sort | uniq -c | tr -s ' \n' ' '); doc rm: $(grep -c '^rm 0' "$TMP/race/admin") removed"
 lost=
 for d in k0 k1 k2 k3; do

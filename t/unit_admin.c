@@ -16,6 +16,7 @@
 
 #include "admin.h"
 #include "auth.h"
+#include "backup.h"
 #include "docid.h"
 #include "library.h"
 #include "store.h"
@@ -268,6 +269,71 @@ commands(void)
 }
 
 static void
+count_change(void *ctx, const char *user, const char *doc, const char *what)
+{
+	(void)user, (void)doc, (void)what;
+	(*(int *)ctx)++;
+}
+
+/* Export and import on the memory store: they need no more of a store
+ * than its operations (a Redis store will do). */
+static void
+backup(void)
+{
+	struct kss_secret raw = {"rawkey", false}, h = {"$y$h", true};
+	struct kss_import_counts n;
+	struct kss_store a, b;
+	json_t *out = NULL, *out2 = NULL, *r;
+	char *why = NULL, *t1, *t2;
+	int changes = 0;
+
+	if (kss_store_mem_open(&a) != KSS_OK || kss_store_mem_open(&b) != KSS_OK) {
+		ok(0, "backup: two memory stores");
+		return;
+	}
+	a.ops->user_create_secret(a.h, "raw", &raw);
+	a.ops->user_create_secret(a.h, "hashed", &h);
+	r = rec("d1", "Kobo", 1700000000);
+	a.ops->doc_put(a.h, "raw", &raw, "d1", r);
+	json_decref(r);
+	is_int(kss_backup_export(&a, &out), KSS_OK, "backup: export");
+	is_int(json_array_size(json_object_get(out, "users")), 2,
+	    "backup: both users");
+	is_int(kss_backup_import(&b, out, true, &n, count_change, &changes,
+	    &why), KSS_OK, "backup: import --dry-run");
+	ok(n.users_created == 2 && n.docs_added == 1 && changes == 3,
+	    "backup: says 2 users and 1 record");
+	is_int(b.ops->user_list(b.h, &r), KSS_OK, "backup: and does nothing");
+	is_int(json_array_size(r), 0, "backup: no user made");
+	json_decref(r);
+	is_int(kss_backup_import(&b, out, false, &n, NULL, NULL, &why), KSS_OK,
+	    "backup: import");
+	kss_backup_export(&b, &out2);
+	json_object_del(out, "exported");
+	json_object_del(out2, "exported");
+	t1 = json_dumps(out, JSON_SORT_KEYS);
+	t2 = json_dumps(out2, JSON_SORT_KEYS);
+	is_str(t2, t1, "backup: the copy exports as the original does");
+	free(t1);
+	free(t2);
+	is_int(kss_backup_import(&b, out, false, &n, NULL, NULL, &why), KSS_OK,
+	    "backup: import again");
+	ok(n.users_created == 0 && n.users_kept == 2 && n.keys_differ == 0 &&
+	    n.docs_added == 0 && n.docs_updated == 0 && n.docs_kept == 1,
+	    "backup: changes nothing");
+	json_decref(out2);
+	json_object_set_new(out, "kss_export", json_integer(2));
+	is_int(kss_backup_import(&b, out, false, &n, NULL, NULL, &why),
+	    KSS_E_INVALID, "backup: another version is refused");
+	ok(why != NULL && strstr(why, "another version") != NULL,
+	    "backup: saying why: %s", why != NULL ? why : "(null)");
+	free(why);
+	json_decref(out);
+	kss_store_close(&a);
+	kss_store_close(&b);
+}
+
+static void
 warned(void *ctx, const char *path)
 {
 	(void)path;
@@ -349,6 +415,7 @@ main(void)
 		return 1;
 	docids(root);
 	commands();
+	backup();
 	library(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)

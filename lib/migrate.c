@@ -1,0 +1,610 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "backup.h"
+#include "fsname.h"
+#include "migrate.h"
+#include "store.h"
+#include "valid.h"
+
+#define AUTH_FILE "auth.json"
+
+/* A record file of a user folder, as read. */
+struct src_doc {
+	char file[KSS_FSNAME_SIZE];
+	char id[KSS_FSNAME_SIZE];
+	json_t *rec;
+};
+
+/* A user folder, as read. */
+struct src_user {
+	char folder[KSS_FSNAME_SIZE];
+	char name[KSS_FSNAME_SIZE];
+	struct kss_secret s;	/* value malloc'd */
+	bool named;		/* auth.json says x-auth-user */
+	struct src_doc *docs;
+	size_t ndocs;
+};
+
+static void
+report(struct kss_migrate_report *r, bool problem, const char *user,
+    const char *doc, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+report(struct kss_migrate_report *r, bool problem, const char *user,
+    const char *doc, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (problem)
+		r->problems++;
+	else
+		r->changes++;
+	if (r->say != NULL)
+		r->say(r->ctx, user, doc, what, problem);
+}
+
+static void
+user_free(struct src_user *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->ndocs; i++)
+		json_decref(u->docs[i].rec);
+	free(u->docs);
+	kss_secret_free(&u->s);
+	memset(u, 0, sizeof(*u));
+}
+
+/* A JSON string member without NUL, copied into out; false otherwise. */
+static bool
+member(const json_t *v, const char *key, char out[KSS_FSNAME_SIZE])
+{
+	const json_t *m = json_object_get(v, key);
+
+	if (!json_is_string(m) || json_string_length(m) >= KSS_FSNAME_SIZE ||
+	    strlen(json_string_value(m)) != json_string_length(m))
+		return false;
+	memcpy(out, json_string_value(m), json_string_length(m) + 1);
+	return true;
+}
+
+/* Whether the file name file is one kss or the original kss gives name
+ * (of kind): the name itself, or its encoding in either layout. */
+static bool
+called(const char *file, const char *name, enum kss_fsname_kind kind)
+{
+	char enc[KSS_FSNAME_SIZE];
+	size_t len = strlen(name);
+
+	if (kind == KSS_FSNAME_DOC ? strlen(file) == len + 5 &&
+	    strncmp(file, name, len) == 0 && strcmp(file + len, ".json") == 0 :
+	    strcmp(file, name) == 0)
+		return true;
+	return strcmp(kss_fsname(name, len, kind, false, enc), file) == 0 ||
+	    strcmp(kss_fsname(name, len, kind, true, enc), file) == 0;
+}
+
+/* The id of the record in file: what it says ("document"), if the file
+ * is called by it; else the name the file is called by. */
+static bool
+doc_id(const char *file, const json_t *rec, char id[KSS_FSNAME_SIZE])
+{
+	size_t len = strlen(file) - strlen(".json");
+
+	if (member(rec, "document", id))
+		return called(file, id, KSS_FSNAME_DOC);
+	if (kss_fsname_decode(file, KSS_FSNAME_DOC, id) < 0) {
+		memcpy(id, file, len);
+		id[len] = '\0';
+	}
+	return true;
+}
+
+static int
+add_doc(struct src_user *u, const char *file, const char *id, json_t *rec)
+{
+	struct src_doc *d;
+
+	if ((d = realloc(u->docs, (u->ndocs + 1) * sizeof(*d))) == NULL)
+		return -1;
+	u->docs = d;
+	d = &u->docs[u->ndocs++];
+	snprintf(d->file, sizeof(d->file), "%s", file);
+	snprintf(d->id, sizeof(d->id), "%s", id);
+	d->rec = rec;
+	return 0;
+}
+
+static bool
+ends_with(const char *s, const char *tail)
+{
+	size_t m = strlen(s), n = strlen(tail);
+
+	return m > n && strcmp(s + m - n, tail) == 0;
+}
+
+/* Reads the user folder folder of root into u. -1 when it is no account
+ * migrate can take (said as a problem), leaving it alone. */
+static int
+read_user(int root, const char *folder, struct src_user *u,
+    struct kss_migrate_report *r)
+{
+	char dec[KSS_FSNAME_SIZE], id[KSS_FSNAME_SIZE];
+	const char *key;
+	struct dirent *de;
+	struct stat st;
+	json_t *auth, *rec;
+	int fd;
+	DIR *d;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(u->folder, sizeof(u->folder), "%s", folder);
+	if ((fd = openat(root, folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		report(r, true, folder, NULL, "cannot open the folder: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if ((auth = kss_store_file_read(fd, AUTH_FILE)) == NULL ||
+	    !json_is_object(auth)) {
+		report(r, true, folder, NULL, "%s: left alone",
+		    auth != NULL || errno == EINVAL ? "auth.json does not parse" :
+		    errno == ENOENT ? "no auth.json (no account)" :
+		    "auth.json cannot be read");
+		json_decref(auth);
+		close(fd);
+		return -1;
+	}
+	/* The original kss named the folder by the name itself; kss by its
+	 * encoding. An auth.json that names someone else is not taken. */
+	u->named = member(auth, "x-auth-user", u->name);
+	if (kss_fsname_decode(folder, KSS_FSNAME_USER, dec) < 0)
+		snprintf(dec, sizeof(dec), "%s", folder);
+	if (!u->named)
+		memcpy(u->name, dec, sizeof(u->name));
+	if (u->named && !called(folder, u->name, KSS_FSNAME_USER)) {
+		report(r, true, folder, NULL, "auth.json names another user: "
+		    "left alone");
+		goto fail;
+	}
+	if (!kss_valid_name(u->name, strlen(u->name))) {
+		report(r, true, folder, NULL, "a user name kss refuses (':', "
+		    "a control character, over 128 bytes): left alone");
+		goto fail;
+	}
+	u->s.hashed = json_is_string(json_object_get(auth, "x-auth-key-hash"));
+	key = json_string_value(json_object_get(auth, u->s.hashed ?
+	    "x-auth-key-hash" : "x-auth-key"));
+	if (key == NULL || *key == '\0' || strlen(key) > KSS_KEY_MAX ||
+	    (u->s.value = strdup(key)) == NULL) {
+		report(r, true, u->name, NULL, "auth.json holds no key: left "
+		    "alone");
+		goto fail;
+	}
+	json_decref(auth);
+	auth = NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		report(r, true, u->name, NULL, "cannot list the folder: %s",
+		    strerror(errno));
+		close(fd);
+		user_free(u);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, AUTH_FILE) == 0 ||
+		    !ends_with(de->d_name, ".json") ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;	/* kss-admin check tells of strays */
+		if ((rec = kss_store_file_read(dirfd(d), de->d_name)) == NULL ||
+		    !json_is_object(rec)) {
+			report(r, true, u->name, de->d_name, "does not parse: "
+			    "left alone");
+			json_decref(rec);
+			continue;
+		}
+		if (!doc_id(de->d_name, rec, id) ||
+		    !kss_valid_name(id, strlen(id))) {
+			report(r, true, u->name, de->d_name, "%s: left alone",
+			    kss_valid_name(id, strlen(id)) ? "holds the record "
+			    "of another document" : "a document id kss refuses");
+			json_decref(rec);
+			continue;
+		}
+		if (add_doc(u, de->d_name, id, rec) < 0)
+			json_decref(rec);
+	}
+	closedir(d);
+	return 0;
+fail:
+	json_decref(auth);
+	close(fd);
+	user_free(u);
+	return -1;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The user folders of root (its entries that are folders, not hidden,
+ * not links), sorted: a NULL-ended malloc'd array, or NULL. */
+static char **
+folders(int root)
+{
+	struct dirent *de;
+	struct stat st;
+	char **v = NULL, **nv;
+	size_t n = 0;
+	DIR *d;
+	int fd;
+
+	if ((fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || fstatat(root, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if ((nv = realloc(v, (n + 2) * sizeof(*v))) == NULL)
+			break;
+		v = nv;
+		if ((v[n] = strdup(de->d_name)) != NULL)
+			n++;
+	}
+	closedir(d);
+	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
+		return NULL;
+	v[n] = NULL;
+	qsort(v, n, sizeof(*v), by_name);
+	return v;
+}
+
+static void
+folders_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Folders 0700, files 0600 (what kss makes): the number changed. */
+static int
+tighten(int dir, bool dry_run)
+{
+	struct dirent *de;
+	struct stat st;
+	int fd, n = 0;
+	DIR *d;
+
+	if (fstat(dir, &st) == 0 && (st.st_mode & 077)) {
+		n++;
+		if (!dry_run)
+			fchmod(dir, st.st_mode & 0700);
+	}
+	if ((fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return n;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || !(st.st_mode & 077))
+			continue;
+		n++;
+		if (!dry_run)
+			fchmodat(dirfd(d), de->d_name, st.st_mode & 0600, 0);
+	}
+	closedir(d);
+	return n;
+}
+
+static int
+rename_noreplace(int root, const char *from, const char *to)
+{
+#ifdef HAVE_RENAMEAT2
+	if (renameat2(root, from, root, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+#endif
+	/* rename() replaces only an empty folder, and a user's holds
+	 * auth.json. */
+	return renameat(root, from, root, to);
+}
+
+/* Moves each record of u in its folder dir to the name kss looks for it
+ * by; of two records of one document, the newer stays. */
+static void
+move_docs(struct kss_store *st, int dir, struct src_user *u, bool dry_run,
+    struct kss_migrate_report *r)
+{
+	char want[KSS_FSNAME_SIZE];
+	struct src_doc *d;
+	json_t *there;
+	size_t i;
+
+	for (i = 0; i < u->ndocs; i++) {
+		d = &u->docs[i];
+		if (kss_store_file_name(st, d->id, KSS_FSNAME_DOC, want) < 0 ||
+		    strcmp(want, d->file) == 0)
+			continue;
+		there = kss_store_file_read(dir, want);
+		if (there != NULL && kss_store_timestamp(there) >=
+		    kss_store_timestamp(d->rec)) {
+			if (!dry_run && unlinkat(dir, d->file, 0) < 0)
+				report(r, true, u->name, d->id, "cannot remove "
+				    "%s: %s", d->file, strerror(errno));
+			else
+				report(r, false, u->name, d->id, "%s removed: %s, "
+				    "where kss looks, is as new", d->file, want);
+		} else if (!dry_run && renameat(dir, d->file, dir, want) < 0) {
+			report(r, true, u->name, d->id, "cannot rename %s to %s: "
+			    "%s", d->file, want, strerror(errno));
+		} else {
+			report(r, false, u->name, d->id, "record moved from %s to "
+			    "%s%s", d->file, want, there != NULL ? " (replacing an "
+			    "older one)" : "");
+			snprintf(d->file, sizeof(d->file), "%s", want);
+		}
+		json_decref(there);
+	}
+	if (!dry_run)
+		kss_store_file_sync(st, dir);
+}
+
+/* Writes u's auth.json anew: its name in it, a raw key hashed. */
+static void
+fix_auth(struct kss_store *st, int dir, struct src_user *u, int cost,
+    bool dry_run, struct kss_migrate_report *r)
+{
+	char *hash = NULL;
+	json_t *auth;
+
+	if (u->s.hashed && u->named)
+		return;
+	if (!u->s.hashed && !dry_run &&
+	    kss_auth_hash(u->s.value, cost, &hash) != KSS_OK) {
+		report(r, true, u->name, NULL, "cannot hash the raw key");
+		return;
+	}
+	auth = json_pack("{s:s, s:s}", "x-auth-user", u->name, "x-auth-key-hash",
+	    hash != NULL ? hash : u->s.value);
+	if (!dry_run && (auth == NULL ||
+	    kss_store_file_write(st, dir, AUTH_FILE, auth) < 0))
+		report(r, true, u->name, NULL, "cannot write auth.json");
+	else
+		report(r, false, u->name, NULL, "%s", !u->s.hashed ? "raw key "
+		    "of the original kss hashed" : "name written into auth.json");
+	json_decref(auth);
+	if (hash != NULL) {
+		explicit_bzero(hash, strlen(hash));
+		free(hash);
+	}
+}
+
+/* u's folder, not where kss looks for it, moved there; or, where a
+ * folder of u's is there already (an account made anew), its records
+ * merged into that one, newer winning, and the old folder removed. */
+static void
+move_folder(struct kss_store *st, int root, struct src_user *u,
+    const char *want, bool dry_run, struct kss_migrate_report *r)
+{
+	char owner[KSS_FSNAME_SIZE];
+	struct stat sb;
+	json_t *rec;
+	bool changed;
+	size_t i;
+	int merged = 0;
+
+	if (fstatat(root, want, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (dry_run || rename_noreplace(root, u->folder, want) == 0) {
+			if (!dry_run)
+				kss_store_file_sync(st, root);
+			report(r, false, u->name, NULL, "folder %s renamed to %s, "
+			    "where kss looks", u->folder, want);
+			return;
+		}
+		if (errno != EEXIST && errno != ENOTEMPTY) {
+			report(r, true, u->name, NULL, "cannot rename the folder "
+			    "%s to %s: %s", u->folder, want, strerror(errno));
+			return;
+		}
+		/* Made meanwhile (a registration): merged below. */
+	}
+	if (kss_store_file_owner(st, want, owner) != 1 ||
+	    strcmp(owner, u->name) != 0) {
+		report(r, true, u->name, NULL, "folder %s: kss looks for this "
+		    "user at %s, which holds something else: left alone",
+		    u->folder, want);
+		return;
+	}
+	for (i = 0; i < u->ndocs; i++) {
+		if (dry_run) {
+			merged++;
+			continue;
+		}
+		rec = kss_valid_record(u->docs[i].rec, u->docs[i].id,
+		    strlen(u->docs[i].id));
+		if (rec == NULL || st->ops->doc_put_newer(st->h, u->name,
+		    u->docs[i].id, rec, &changed) != KSS_OK) {
+			report(r, true, u->name, u->docs[i].id, "cannot merge "
+			    "into %s: the folder %s is left", want, u->folder);
+			json_decref(rec);
+			return;
+		}
+		merged += changed;
+		json_decref(rec);
+	}
+	if (!dry_run) {
+		char cmd_dir[KSS_FSNAME_SIZE + 8];
+		struct dirent *de;
+		DIR *d;
+		int fd = openat(root, u->folder, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd >= 0 && (d = fdopendir(fd)) != NULL) {
+			while ((de = readdir(d)) != NULL) {
+				if (strcmp(de->d_name, ".") &&
+				    strcmp(de->d_name, ".."))
+					unlinkat(dirfd(d), de->d_name, 0);
+			}
+			closedir(d);
+		} else if (fd >= 0)
+			close(fd);
+		snprintf(cmd_dir, sizeof(cmd_dir), "%s", u->folder);
+		if (unlinkat(root, cmd_dir, AT_REMOVEDIR) < 0)
+			report(r, true, u->name, NULL, "cannot remove %s: %s",
+			    u->folder, strerror(errno));
+		kss_store_file_sync(st, root);
+	}
+	report(r, false, u->name, NULL, "folder %s merged into %s, the account "
+	    "kss finds (%d newer record%s taken; its own key kept)", u->folder,
+	    want, merged, merged == 1 ? "" : "s");
+}
+
+int
+kss_migrate_in_place(struct kss_store *st, int cost, bool dry_run,
+    struct kss_migrate_report *r)
+{
+	char want[KSS_FSNAME_SIZE];
+	struct src_user u;
+	char **v;
+	size_t i;
+	int root = kss_store_file_root(st), dir, lock, n;
+
+	if (root < 0 || (v = folders(root)) == NULL)
+		return -1;
+	if ((n = tighten(root, dry_run)) > 0)
+		report(r, false, NULL, NULL, "the data folder made 0700");
+	for (i = 0; v[i] != NULL; i++) {
+		if (read_user(root, v[i], &u, r) < 0)
+			continue;
+		if (kss_store_file_name(st, u.name, KSS_FSNAME_USER, want) < 0) {
+			report(r, true, u.name, NULL, "cannot tell how names are "
+			    "encoded here (.kss-layout): left alone");
+			user_free(&u);
+			continue;
+		}
+		dir = lock = -1;
+		if (dry_run)
+			dir = openat(root, u.folder, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+		else if (kss_store_file_lock(st, u.folder, &dir, &lock) < 0)
+			dir = -1;
+		if (dir < 0) {
+			report(r, true, u.name, NULL, "cannot lock the folder "
+			    "%s: %s", u.folder, strerror(errno));
+			user_free(&u);
+			continue;
+		}
+		move_docs(st, dir, &u, dry_run, r);
+		fix_auth(st, dir, &u, cost, dry_run, r);
+		if ((n = tighten(dir, dry_run)) > 0)
+			report(r, false, u.name, NULL, "permissions tightened "
+			    "(%d: folders 0700, files 0600)", n);
+		if (strcmp(want, u.folder) != 0)
+			move_folder(st, root, &u, want, dry_run, r);
+		if (lock >= 0)
+			close(lock);
+		close(dir);
+		user_free(&u);
+	}
+	folders_free(v);
+	return 0;
+}
+
+/* An import's change, as migrate's. */
+static void
+copied(void *ctx, const char *user, const char *doc, const char *what)
+{
+	struct kss_migrate_report *r = ctx;
+
+	report(r, false, user, doc, "%s", what);
+}
+
+int
+kss_migrate_copy(const char *dir, struct kss_store *to, int cost,
+    bool dry_run, struct kss_migrate_report *r)
+{
+	struct kss_secret there = {NULL, false};
+	struct kss_import_counts n;
+	struct src_user u;
+	json_t *users = json_array(), *docs, *in, *one;
+	char **v = NULL, *why = NULL, *hash;
+	size_t i, k;
+	int root, rc = 0;
+
+	if (users == NULL ||
+	    (root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		json_decref(users);
+		return -1;
+	}
+	if ((v = folders(root)) == NULL)
+		rc = -1;
+	for (i = 0; rc == 0 && v[i] != NULL; i++) {
+		if (read_user(root, v[i], &u, r) < 0)
+			continue;
+		docs = json_object();
+		for (k = 0; k < u.ndocs; k++)
+			json_object_set(docs, u.docs[k].id, u.docs[k].rec);
+		/* A raw key is hashed, once: the hash there already when
+		 * the key matches it (a second run changes nothing). */
+		hash = NULL;
+		if (!u.s.hashed) {
+			if (to->ops->secret_get(to->h, u.name, &there) == KSS_OK &&
+			    there.hashed && kss_auth_verify(&there, u.s.value))
+				hash = strdup(there.value);
+			else if (kss_auth_hash(u.s.value, cost, &hash) != KSS_OK)
+				hash = NULL;
+			kss_secret_free(&there);
+			if (hash == NULL) {
+				report(r, true, u.name, NULL, "cannot hash the "
+				    "raw key");
+				json_decref(docs);
+				user_free(&u);
+				continue;
+			}
+		}
+		one = json_pack("{s:s, s:s, s:o}", "name", u.name, "key_hash",
+		    hash != NULL ? hash : u.s.value, "documents", docs);
+		json_array_append_new(users, one);
+		free(hash);
+		user_free(&u);
+	}
+	folders_free(v);
+	close(root);
+	in = json_pack("{s:i, s:o}", "kss_export", KSS_EXPORT_VERSION, "users",
+	    users);
+	if (rc == 0 && (in == NULL || kss_backup_import(to, in, dry_run, &n,
+	    copied, r, &why) != KSS_OK)) {
+		report(r, true, NULL, NULL, "the copy is not whole%s%s",
+		    why != NULL ? ": " : " (see above)", why != NULL ? why : "");
+		free(why);
+	}
+	json_decref(in);
+	return rc;
+}
