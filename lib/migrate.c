@@ -460,7 +460,6 @@ move_folder(struct kss_store *st, int root, struct src_user *u,
 		json_decref(rec);
 	}
 	if (!dry_run) {
-		char cmd_dir[KSS_FSNAME_SIZE + 8];
 		struct dirent *de;
 		DIR *d;
 		int fd = openat(root, u->folder, O_RDONLY | O_DIRECTORY |
@@ -475,8 +474,7 @@ move_folder(struct kss_store *st, int root, struct src_user *u,
 			closedir(d);
 		} else if (fd >= 0)
 			close(fd);
-		snprintf(cmd_dir, sizeof(cmd_dir), "%s", u->folder);
-		if (unlinkat(root, cmd_dir, AT_REMOVEDIR) < 0)
+		if (unlinkat(root, u->folder, AT_REMOVEDIR) < 0)
 			report(r, true, u->name, NULL, "cannot remove %s: %s",
 			    u->folder, strerror(errno));
 		kss_store_file_sync(st, root);

@@ -610,11 +610,26 @@ printf '{"x-auth-user": "bob.smith", "x-auth-key-hash": "%s"}' "$HASH_ANN" >"$TM
 printf '{"document": "my.book", "progress": "99", "percentage": 0.99, "device": "K", "timestamp": 1700000000}' \
     >"$TMP/orig3/bob%2Esmith/my%2Ebook.json"
 printf '{"x-auth-user": "eve", "x-auth-key": "k"}' >"$TMP/orig3/plain/auth.json"
+# Names the original kss took and kss refuses.
+long=$(printf 'x%.0s' $(seq 130))
+mkdir "$TMP/orig3/x:y" "$TMP/orig3/$long"
+printf '{"x-auth-user": "x:y", "x-auth-key": "k"}' >"$TMP/orig3/x:y/auth.json"
+printf '{"x-auth-user": "%s", "x-auth-key": "k"}' "$long" >"$TMP/orig3/$long/auth.json"
+printf '{"document": "a:b", "progress": "1"}' >"$TMP/orig3/Carla/a:b.json"
+printf '{"document": "other", "progress": "1"}' >"$TMP/orig3/Carla/this.json"
+printf '{"document": ' >"$TMP/orig3/Carla/torn.json"
 adm migrate "$TMP/orig3"
 is "$RC" 1 "migrate with something it must leave alone: exit 1"
 like "$OUT" "'bob\.smith': folder bob\.smith merged into bob%2Esmith, the account kss finds \(1 newer record taken; its own key kept\)" \
     "a user with two folders: the old one merged into the one kss finds"
 like "$ERR" "'plain': auth.json names another user: left alone" "a folder naming another user is left alone, and said"
+like "$ERR" "'x:y': a user name kss refuses" "so is a user name with ':'"
+like "$ERR" "'x{130}': a user name kss refuses" "or of 130 bytes"
+like "$ERR" "'Carla' 'a:b\\.json': a document id kss refuses: left alone" "a document id with ':'"
+like "$ERR" "'Carla' 'this\\.json': holds the record of another document: left alone" "a record under another's name"
+like "$ERR" "'Carla' 'torn\\.json': does not parse: left alone" "a torn record"
+ok $([ -e "$TMP/orig3/x:y/auth.json" ] && [ -e "$TMP/orig3/Carla/a:b.json" ] && [ -e "$TMP/orig3/Carla/torn.json" ]; echo $?) \
+    "all left where they were"
 ok $([ ! -e "$TMP/orig3/bob.smith" ] && [ -d "$TMP/orig3/plain" ]; echo $?) "the merged folder is gone, the odd one stays"
 as bob.smith "$K_ANN" KSS_DIR="$TMP/orig3" GET /syncs/progress/my.book
 is "$STATUS $(jf .progress)" '200 "99"' "the newer record stays, with the re-registered key"
@@ -668,6 +683,8 @@ admin_loop() {
 		echo "export $RC $? $ERR"
 		adm check --repair
 		echo "check $RC $(printf '%s' "$OUT" | grep -c '^problem') $ERR"
+		adm migrate "$DATA"
+		echo "migrate $RC $OUT $ERR"
 	done >"$TMP/race/admin"
 }
 pusher &
@@ -676,7 +693,7 @@ admin_loop &
 wait
 is "$(grep -v -c -E ' (200|401)$' "$TMP/race/pushes" "$TMP/race/victim" | cut -d: -f2 | paste -sd' ')" "0 0"     "$((2 * N)) pushes while kss-admin works: each 200, or 401 when a new hash came between check and write"
 ok $([ "$(grep -c ' 200$' "$TMP/race/pushes")" -ge $((N / 2)) ]; echo $?)     "most of them 200 ($(grep -c ' 200$' "$TMP/race/pushes") of $N)"
-is "$(grep -v -c -E '^(passwd 0|rm 0|rm 1 .*has no document .victim.|doc-list 0 0|user-list 0 0|export 0 0|check 0 0) *$' "$TMP/race/admin")" 0     "every kss-admin run did its part (passwd, doc rm, listings and exports that parse and hold whole records, check --repair finding nothing wrong)"
+is "$(grep -v -c -E '^(passwd 0|rm 0|rm 1 .*has no document .victim.|doc-list 0 0|user-list 0 0|export 0 0|check 0 0|migrate 0 nothing to change) *$' "$TMP/race/admin")" 0     "every kss-admin run did its part (passwd, doc rm, listings and exports that parse and hold whole records, check --repair finding nothing wrong, migrate nothing to change, each taking the lock)"
 echo "# pushes: $(cat "$TMP/race/pushes" "$TMP/race/victim" | awk '{ print $NF }' | sort | uniq -c | tr -s ' \n' ' '); doc rm: $(grep -c '^rm 0' "$TMP/race/admin") removed"
 lost=
 for d in k0 k1 k2 k3; do
