@@ -64,29 +64,6 @@ leftover(const char *name, bool in_root)
 	    (strncmp(name, ".new-", 5) == 0 || strncmp(name, ".del-", 5) == 0));
 }
 
-/* Empties and removes the folder name of dir; -1 when it stays. */
-static int
-remove_tree(int dir, const char *name)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	if ((fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0)
-		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dirfd(d), de->d_name, 0);
-	}
-	closedir(d);
-	return unlinkat(dir, name, AT_REMOVEDIR);
-}
-
 /* A leftover name of dir (the folder user, or the root when user is
  * NULL), st its stat: older than a minute, a problem or, with repair,
  * removed; younger, a write that may still be under way. */
@@ -107,8 +84,11 @@ check_leftover(struct run *k, int dir, const char *user, const char *name,
 		    "write (%ld s old): --repair removes it", age);
 		return;
 	}
-	rc = S_ISDIR(st->st_mode) ? remove_tree(dir, name) :
-	    unlinkat(dir, name, 0);
+	/* The root's as the store sweeps them (a .new- claimed first). */
+	if (user == NULL)
+		rc = kss_store_file_remove_leftover(k->st, name, st) < 0 ? -1 : 0;
+	else
+		rc = unlinkat(dir, name, 0);
 	if (rc < 0)
 		found(k, KSS_CHECK_PROBLEM, user, name, "left by an interrupted "
 		    "write, cannot be removed: %s", strerror(errno));

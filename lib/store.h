@@ -12,6 +12,7 @@
 #include "fsname.h"
 
 struct kss_log;
+struct stat;
 
 /* What a store holds as a user's credential. */
 struct kss_secret {
@@ -128,6 +129,14 @@ int kss_store_file_name(const struct kss_store *st, const char *name,
  * ENOENT also when the folder was moved away while this waited. */
 int kss_store_file_lock(const struct kss_store *st, const char *folder,
     int *dir, int *lock);
+
+/* Removes the data directory's leftover name (.new-, .del-, .tmp-; sb
+ * its lstat) as registrations and deletes sweep them: a .new- folder is
+ * first claimed under a name of the store's own, so that a registration
+ * stalled that long fails its rename rather than lose its auth.json. 1
+ * when removed, 0 when gone meanwhile, -1 with errno. */
+int kss_store_file_remove_leftover(const struct kss_store *st,
+    const char *name, const struct stat *sb);
 
 /* The user whose account the folder is, as the store finds it by that
  * user's name (the name its auth.json gives, else the folder's decoded):

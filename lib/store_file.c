@@ -1814,6 +1814,19 @@ err:
 }
 
 int
+kss_store_file_remove_leftover(const struct kss_store *st, const char *name,
+    const struct stat *sb)
+{
+	struct fstore *fs = file_store(st);
+
+	if (fs == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	return remove_leftover(fs, name, sb);
+}
+
+int
 kss_store_file_owner(const struct kss_store *st, const char *folder,
     char user[KSS_FSNAME_SIZE])
 {
