@@ -111,6 +111,13 @@ shown(struct ctx *c, const char *s)
 	return kss_shown(&c->sh, s);
 }
 
+/* s as a JSON string for --json (kss_json_text()), or null. */
+static json_t *
+text_or_null(const char *s)
+{
+	return s != NULL ? kss_json_text(s) : json_null();
+}
+
 /* The library's log lines (the store's: a corrupt file, a failed write),
  * as the program's own. */
 static void
@@ -147,9 +154,13 @@ failed(struct ctx *c, enum kss_err e, const char *user, const char *doc)
 		say("user %s has no document %s", shown(c, user), shown(c, doc));
 		break;
 	default:
-		/* The store said why, naming the file. */
-		if (c->logged == 0)
-			say("failed: %s", kss_err_message(e));
+		/* The store's lines above, if any, name the file and why;
+		 * this one names what failed. */
+		say("%s%s%s%s%s: %s", user != NULL ? "user " : "",
+		    user != NULL ? shown(c, user) : "", doc != NULL ?
+		    ", document " : "", doc != NULL ? shown(c, doc) : "",
+		    user != NULL || doc != NULL ? " failed" : "failed",
+		    kss_err_message(e));
 		break;
 	}
 	return 1;
@@ -454,13 +465,15 @@ c_doc_list(struct ctx *c, char **a, int n)
 	return rc;
 }
 
-/* Prints "name value" with value shown as a cell is. */
+/* Prints "name value", each shown as a cell is (a client chose both:
+ * metadata's keys too). */
 static void
 field(const char *name, const char *value)
 {
-	json_t *v = kss_cell(value);
+	json_t *n = kss_cell(name), *v = kss_cell(value);
 
-	printf("%-18s %s\n", name, json_string_value(v));
+	printf("%-18s %s\n", json_string_value(n), json_string_value(v));
+	json_decref(n);
 	json_decref(v);
 }
 
@@ -548,8 +561,8 @@ c_docid(struct ctx *c, char **a, int n)
 			continue;
 		}
 		kss_docid_filename(a[i], name);
-		json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "file",
-		    a[i], "binary", bin, "filename", name));
+		json_array_append_new(out, json_pack("{s:o, s:s, s:s}", "file",
+		    kss_json_text(a[i]), "binary", bin, "filename", name));
 		kss_table_row(&t, bin, name, a[i]);
 	}
 	if (c->o->given & O_JSON) {
@@ -644,19 +657,24 @@ migrate_line(void *ctx, const char *user, const char *doc, const char *what,
     bool problem)
 {
 	struct ctx *c = ctx;
-	char who[700];
+	char who[2 * KSS_SHOWN_SIZE + 16];
+	json_t *w;
 
 	snprintf(who, sizeof(who), "%s%s%s", user != NULL ? shown(c, user) :
 	    "data folder", doc != NULL ? " " : "", doc != NULL ? shown(c, doc) : "");
 	if (c->o->given & O_JSON) {
-		json_array_append_new(c->found, json_pack("{s:s?, s:s?, s:s, "
-		    "s:b}", "user", user, "document", doc, "what", what,
-		    "problem", problem));
-	} else if (problem)
-		say("%s: %s", who, what);
+		json_array_append_new(c->found, json_pack("{s:o, s:o, s:o, s:b}",
+		    "user", text_or_null(user), "document", text_or_null(doc),
+		    "what", kss_json_text(what), "problem", problem));
+		return;
+	}
+	w = kss_cell(what);	/* it names files found on the disk */
+	if (problem)
+		say("%s: %s", who, json_string_value(w));
 	else
 		printf("%s%s: %s\n", c->o->given & O_DRY_RUN ? "would be: " : "",
-		    who, what);
+		    who, json_string_value(w));
+	json_decref(w);
 }
 
 static int
@@ -726,8 +744,9 @@ check_line(void *ctx, const char *path, const char *what,
 	json_t *p = kss_cell(path), *w = kss_cell(what);
 
 	if (c->o->given & O_JSON)
-		json_array_append_new(c->found, json_pack("{s:s, s:s, s:s}",
-		    "path", path, "state", check_state[state], "what", what));
+		json_array_append_new(c->found, json_pack("{s:o, s:s, s:o}",
+		    "path", kss_json_text(path), "state", check_state[state],
+		    "what", kss_json_text(what)));
 	else
 		printf("%-8s %s: %s\n", check_state[state],
 		    json_string_value(p), json_string_value(w));

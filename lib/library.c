@@ -11,6 +11,7 @@
 
 #include "docid.h"
 #include "library.h"
+#include "table.h"
 
 /* Deeper than any library; a limit all the same. */
 #define DEPTH_MAX 64
@@ -47,8 +48,9 @@ match(struct scan *sc, const char *id, const char *method)
 	    strcmp(json_string_value(json_object_get(had, "method")),
 	    "binary") == 0))
 		return 0;
-	return json_object_set_new(sc->found, id, json_pack("{s:s, s:s}",
-	    "file", sc->path, "method", method));
+	/* A file name need not be UTF-8; a JSON string must. */
+	return json_object_set_new(sc->found, id, json_pack("{s:o, s:s}",
+	    "file", kss_json_text(sc->path), "method", method));
 }
 
 static int

@@ -2,60 +2,46 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "table.h"
+#include "valid.h"
 
-/* The length of the valid UTF-8 sequence at p, or 0: none for an
- * overlong form (of a control character, say), a surrogate or a code
- * point past U+10FFFF. */
-static size_t
-utf8_len(const unsigned char *p)
+/* A code point a terminal obeys rather than shows: C0, DEL, C1. */
+static bool
+control(uint32_t cp)
 {
-	size_t n, i;
-
-	n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 :
-	    (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return n;
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
 }
 
 const char *
 kss_shown(struct kss_shown *sh, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + strnlen(s, KSS_SHOWN_MAX);
+	size_t len = strnlen(s, KSS_SHOWN_MAX), i = 0, o = 0, n;
+	uint32_t cp;
 	char *b;
-	size_t o = 0, n;
 
 	sh->next = (sh->next + 1) % 4;
 	b = sh->buf[sh->next];
 	b[o++] = '\'';
-	while (p < end) {
-		n = utf8_len(p);
-		if (n > (size_t)(end - p))
-			n = 0;	/* cut inside a character */
-		if (n == 1 && *p >= 0x20 && *p != 0x7f && *p != '\\' &&
-		    *p != '\'') {
-			b[o++] = (char)*p++;
-		} else if (n > 1 && !(n == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
-			memcpy(b + o, p, n);	/* not a C1 control */
-			o += n;
-			p += n;
+	while (i < len) {
+		n = kss_utf8_next(p + i, len - i, &cp);
+		if (n == 0 || control(cp) || cp == '\\' || cp == '\'') {
+			o += (size_t)snprintf(b + o, 5, "\\x%02x", p[i]);
+			i++;
 		} else {
-			o += (size_t)snprintf(b + o, 5, "\\x%02x", *p++);
+			memcpy(b + o, p + i, n);
+			o += n;
+			i += n;
 		}
 	}
-	if (*p != '\0') {
+	if (s[len] != '\0') {
 		memcpy(b + o, "...", 3);
 		o += 3;
 	}
@@ -64,21 +50,51 @@ kss_shown(struct kss_shown *sh, const char *s)
 	return b;
 }
 
+#define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
+
+/* s as a JSON string, each byte that is not UTF-8 as U+FFFD and, if
+ * controls, each control character as '?'. */
+static json_t *
+clean(const char *s, bool controls)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t len = strlen((const char *)p), i = 0, o = 0, n;
+	uint32_t cp;
+	json_t *v;
+	char *t;
+
+	if (len > (SIZE_MAX - 1) / 3 || (t = malloc(len * 3 + 1)) == NULL)
+		return json_string("");
+	while (i < len) {
+		n = kss_utf8_next(p + i, len - i, &cp);
+		if (n == 0) {
+			memcpy(t + o, REPLACEMENT, 3);
+			o += 3;
+			i++;
+		} else if (controls && control(cp)) {
+			t[o++] = '?';
+			i += n;
+		} else {
+			memcpy(t + o, p + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	v = json_stringn(t, o);
+	free(t);
+	return v != NULL ? v : json_string("");
+}
+
 json_t *
 kss_cell(const char *s)
 {
-	char *t = strdup(s != NULL ? s : ""), *p;
-	json_t *v;
+	return clean(s, true);
+}
 
-	if (t == NULL)
-		return json_string("");
-	for (p = t; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	}
-	v = json_string(t);	/* NULL for bytes that are not UTF-8 */
-	free(t);
-	return v != NULL ? v : json_string("?");
+json_t *
+kss_json_text(const char *s)
+{
+	return clean(s, false);
 }
 
 void

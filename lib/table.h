@@ -20,14 +20,19 @@ struct kss_shown {
 };
 
 /* s as a message shows it: in single quotes, with control characters
- * (C0, DEL, C1), backslashes, quotes and bytes that are not UTF-8 as
- * \xNN, cut with "..." after KSS_SHOWN_MAX bytes. */
+ * (C0, DEL, C1), backslashes, quotes and bytes that are not UTF-8 (an
+ * overlong form or a surrogate too) as \xNN, cut with "..." after
+ * KSS_SHOWN_MAX bytes. */
 const char *kss_shown(struct kss_shown *sh, const char *s);
 
-/* A table cell's text as a JSON string: s (NULL: "") with control
- * characters as '?', so that a row stays one line; "?" for bytes that
- * are not UTF-8. */
+/* A table cell's text as a JSON string: s (NULL: "") with each control
+ * character (C0, DEL, C1) as '?', so that a row stays one line and moves
+ * nothing, and each byte that is not UTF-8 as U+FFFD. */
 json_t *kss_cell(const char *s);
+
+/* s (NULL: "") as a JSON string for --json, where it must be UTF-8: each
+ * byte that is not (a file name in Latin-1, say) as U+FFFD. */
+json_t *kss_json_text(const char *s);
 
 #define KSS_TABLE_COLS 8
 

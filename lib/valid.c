@@ -8,11 +8,8 @@
 #include "json.h"
 #include "valid.h"
 
-/* Length of the UTF-8 sequence at s (at most n bytes) and its code point,
- * or 0 when the sequence is malformed, overlong, a surrogate or past
- * U+10FFFF (RFC 3629 §4). */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+size_t
+kss_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len, i;
 	uint32_t c, min;
@@ -51,7 +48,7 @@ kss_valid_name(const char *s, size_t len)
 	if (len == 0 || len > KSS_NAME_MAX)
 		return false;
 	while (i < len) {
-		if ((n = utf8_next(p + i, len - i, &cp)) == 0)
+		if ((n = kss_utf8_next(p + i, len - i, &cp)) == 0)
 			return false;
 		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == ':')
 			return false;

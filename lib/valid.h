@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "err.h"
@@ -11,6 +12,11 @@
 #define KSS_NAME_MAX 128	/* bytes in a username or document id */
 #define KSS_FIELD_MAX 4096	/* bytes in any string field of a body */
 #define KSS_BODY_MAX 65536	/* bytes in a request body */
+
+/* Length of the UTF-8 sequence at s (at most n bytes) and its code point,
+ * or 0 when the sequence is malformed, overlong, a surrogate or past
+ * U+10FFFF (RFC 3629 §4). */
+size_t kss_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* True when s[0..len) is an acceptable username or document id: 1 to
  * KSS_NAME_MAX bytes of valid UTF-8, no control character (C0, DEL, C1),

@@ -640,6 +640,42 @@ is "$RC:$ERR" "1:kss-admin: '$TMP/none': No such file or directory" "migrate of 
 adm migrate "$TMP/orig" --json
 is "$RC:$OUT" "0:[]" "migrate --json: a list of changes (none)"
 
+# --- file names that are not UTF-8; what a client sent, shown safely ---
+mkdir -p "$TMP/latin1"
+printf 'caf\xe9' >"$TMP/latin1/caf"$'\xe9'".epub"
+adm docid "$TMP/latin1/caf"$'\xe9'".epub"
+is "$RC" 0 "docid of a file named in Latin-1: exit 0"
+like "$OUT" $'\n[0-9a-f]{32}  [0-9a-f]{32}  .*/latin1/caf\ufffd\\.epub$' "in the table, its byte that is not UTF-8 as U+FFFD"
+adm docid --json "$TMP/latin1/caf"$'\xe9'".epub"
+is "$(printf '%s' "$OUT" | jq -r '.[0].file | endswith("/caf\ufffd.epub")')" true "--json: as U+FFFD, not left out"
+secret 'pass-esc-5c1a'
+adm user add esc <<<'pass-esc-5c1a'
+K_ESC=$(key_of 'pass-esc-5c1a')
+push esc "$K_ESC" "$(printf 'caf\xe9.epub' | md5sum | cut -c1-32)" 'p-latin1'
+push esc "$K_ESC" 0b229176d4e8db7f6d2b5a4952368d7a 'p-esc' '{"x\u001b[31mkey":"v\u001b]0;owned\u0007","title":"T\u009b2J"}'
+is "$STATUS" 200 "a client pushes escape sequences in its metadata"
+adm doc list esc --library "$TMP/latin1"
+is "$RC" 0 "doc list --library with a book named in Latin-1: exit 0"
+like "$OUT" $'\ncaf\ufffd\\.epub +25\\.0% +p-latin1' "the book is found, its name shown with U+FFFD"
+adm doc list esc --json --library "$TMP/latin1"
+is "$(printf '%s' "$OUT" | jq -r '.[] | select(.file) | .file')" $'caf\ufffd.epub' "--json: the file as U+FFFD"
+adm doc show esc 0b229176d4e8db7f6d2b5a4952368d7a
+is "$RC" 0 "doc show of a record with escapes"
+is "$(printf '%s' "$OUT" | tr -d '\n' | LC_ALL=C grep -c $'[\x01-\x1f\x7f]\|\xc2[\x80-\x9f]')" 0 "no control character reaches the terminal, keys included"
+like "$OUT" $'\nmetadata\\.x\\?\\[31mkey +v\\?\\]0;owned\\?\n' "shown as '?'"
+like "$OUT" $'\nmetadata\\.title +T\\?2J' "a C1 control too"
+adm doc list esc
+is "$(printf '%s' "$OUT" | tr -d '\n' | LC_ALL=C grep -c $'[\x01-\x1f\x7f]\|\xc2[\x80-\x9f]')" 0 "nor from doc list"
+mkdir -p "$TMP/chk" && chmod 700 "$TMP/chk"
+adm "KSS_DIR=$TMP/chk" user add bad <<<'pass-bad-9e1f'
+: >"$TMP/chk/bad/x"$'\xff\x1b'"[2J.json"
+adm "KSS_DIR=$TMP/chk" check --json
+is "$RC" 1 "check --json of a stray file named with bytes that are not UTF-8: exit 1"
+is "$(printf '%s' "$OUT" | jq -r '[.[] | select(.state == "problem") | .path] | unique | .[]')" $'bad/x\ufffd\x1b[2J.json' "the file is listed, not left out"
+adm "KSS_DIR=$TMP/chk" check
+like "$OUT" $'bad/x\ufffd\\?\\[2J\\.json' "in the table, as U+FFFD and '?'"
+rm -rf "$TMP/chk"
+
 # --- kss-admin on a folder kss is writing to ---
 # Two clients push through kss (CGI) while kss-admin changes the
 # password (to the same one: the clients keep their key), removes one

@@ -68,7 +68,22 @@ shown(void)
 	    "a cell keeps to one line");
 	json_decref(v);
 	v = kss_cell("\xff");
-	is_str(json_string_value(v), "?", "a cell that is not UTF-8");
+	is_str(json_string_value(v), "\xef\xbf\xbd", "a cell that is not UTF-8");
+	json_decref(v);
+	v = kss_cell("caf\xe9.epub");
+	is_str(json_string_value(v), "caf\xef\xbf\xbd.epub",
+	    "a byte that is not UTF-8 is one U+FFFD, the rest stays readable");
+	json_decref(v);
+	v = kss_cell("K\xc2\x9b" "2J\x7f\xc3\xa9");
+	is_str(json_string_value(v), "K?2J?\xc3\xa9",
+	    "a C1 control (CSI) and DEL in a cell are '?'");
+	json_decref(v);
+	v = kss_json_text("caf\xe9\n.epub");
+	is_str(json_string_value(v), "caf\xef\xbf\xbd\n.epub",
+	    "for JSON, a byte that is not UTF-8 is U+FFFD; a control stays");
+	json_decref(v);
+	v = kss_json_text(NULL);
+	is_str(json_string_value(v), "", "for JSON, nothing is \"\"");
 	json_decref(v);
 	v = kss_cell(NULL);
 	is_str(json_string_value(v), "", "no text, an empty cell");
