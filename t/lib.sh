@@ -80,8 +80,16 @@ is() {	# is GOT WANT DESCRIPTION
 	fi
 }
 
-like() {	# like GOT EXTENDED_REGEX DESCRIPTION
-	if printf '%s' "$1" | grep -Eq -- "$2"; then
+# like GOT EXTENDED_REGEX DESCRIPTION: a line of GOT matches; a regex
+# that holds a newline is matched against GOT whole (grep would take each
+# of its lines for a pattern of its own, an empty one matching anything).
+like() {
+	local m=1
+	case $2 in
+	*$'\n'*) [[ $1 =~ $2 ]] && m=0 ;;
+	*) printf '%s' "$1" | grep -Eq -- "$2" && m=0 ;;
+	esac
+	if [ $m = 0 ]; then
 		ok 0 "$3"
 	else
 		ok 1 "$3"
