@@ -11,22 +11,36 @@
 
 #include "tty.h"
 
-/* The terminal as it was, for a signal handler to put back: the one
- * state a handler can reach is a global one. */
-static struct termios saved_tty;
+/* The terminal as it was and as it is while a password is typed, for a
+ * signal handler to switch between: the one state a handler can reach is
+ * a global one. */
+static struct termios saved_tty, hidden_tty;
 static volatile sig_atomic_t tty_changed;
 
 static const int tty_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
     SIGTSTP};
 #define NSIGNALS (sizeof(tty_signals) / sizeof(tty_signals[0]))
 
+/* The terminal back as it was, then the signal's own course: the end of
+ * the process, or for SIGTSTP a stop, after which (SIGCONT) echo goes off
+ * again, as the prompt is still waiting. */
 static void
-restore_tty(int sig)
+on_signal(int sig)
 {
+	int saved_errno = errno;
+	sigset_t set;
+
 	if (tty_changed)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
 	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);	/* blocked in its handler */
 	raise(sig);
+	signal(sig, on_signal);
+	if (tty_changed)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden_tty);
+	errno = saved_errno;
 }
 
 char *
@@ -56,19 +70,18 @@ kss_tty_read_line(FILE *f, size_t max)
 char *
 kss_tty_ask_hidden(const char *prompt, size_t max)
 {
-	struct termios t;
 	char *line;
 	size_t i;
 
 	if (tcgetattr(STDIN_FILENO, &saved_tty) < 0)
 		return NULL;
-	for (i = 0; i < NSIGNALS; i++)
-		signal(tty_signals[i], restore_tty);
-	t = saved_tty;
-	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	t.c_lflag |= ICANON;
+	hidden_tty = saved_tty;
+	hidden_tty.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	hidden_tty.c_lflag |= ICANON;
 	tty_changed = 1;
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) < 0) {
+	for (i = 0; i < NSIGNALS; i++)
+		signal(tty_signals[i], on_signal);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden_tty) < 0) {
 		tty_changed = 0;
 		line = NULL;
 	} else {
