@@ -117,6 +117,7 @@ kss_cgi_run(void)
 	char head[256];
 	int n, rc = 0;
 
+	kss_warn_root();
 	if (srv == NULL)
 		stderr_write(NULL, "kss: cannot start: out of memory, or "
 		    "libsodium failed to start");

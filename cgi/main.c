@@ -97,6 +97,21 @@ activated_fd(void)
 	return 3;
 }
 
+/* Said, not refused: a NAS may have no user but root, and the sandbox
+ * still holds. But a flaw in kss would then be root's, and what kss makes
+ * in the data folder is root's, which kss under the web server's user
+ * cannot open later (500 for those users): so said at every start, in
+ * the web server's error log. */
+void
+kss_warn_root(void)
+{
+	if (geteuid() == 0)
+		fprintf(stderr, "kss: warning: serving as root; run kss as the "
+		    "web server's user (lighttpd server.username, spawn-fcgi "
+		    "-u): what it makes in the data folder is root's, and kss "
+		    "under another user then fails on it (README, Deploying)\n");
+}
+
 /* The value of an option that takes one, or NULL (said) when missing. */
 static const char *
 option_value(int argc, char *argv[], int *i)

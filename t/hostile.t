@@ -293,6 +293,35 @@ like "$ERRLOG" "^kss: data directory $TMP/dangling \(KSS_DIR\) unusable" "with a
 ok $([ ! -e "$TMP/nowhere" ]; echo $?) "and nothing is made where it points"
 req "KSS_DIR=$TMP/made/data" POST /users/create '{"username":"lnk","password":"pass-l-3c9d"}'
 is "$STATUS $(stat -c %a "$TMP/made/data" 2>&1)" "201 700" "a missing KSS_DIR is made, 0700"
+# kss serving as root says so, one line at each start, not to be missed
+# in the web server's log (lighttpd started as root without
+# server.username); as any other user it says nothing.
+root_lines() {	# root_lines [WRAPPER...]: the root lines of a healthcheck
+	local sans=()
+	mapfile -t sans < <(san_env)
+	env -i ${sans[@]+"${sans[@]}"} KSS_DIR="$TMP/rootcheck" KSS_LOGIN_LIMIT=off \
+	    KSS_AUTH_CACHE=false REQUEST_METHOD=GET PATH_INFO=/healthcheck \
+	    "$@" "$KSS_BIN" 2>&1 >/dev/null | grep -cF "$ROOT_WARNING"
+}
+install -d -m 711 "$TMP"
+install -d -m 700 "$TMP/rootcheck"
+if [ "$(id -u)" -eq 0 ]; then
+	is "$(root_lines)" 1 "as root: one line saying so"
+	chown 65534:65534 "$TMP/rootcheck"
+	if command -v setpriv >/dev/null; then
+		is "$(root_lines setpriv --reuid=65534 --regid=65534 --clear-groups)" 0 \
+		    "as another user: nothing said"
+	else
+		skip "as another user: nothing said" "no setpriv"
+	fi
+else
+	is "$(root_lines)" 0 "as another user: nothing said"
+	if unshare -r true 2>/dev/null; then
+		is "$(root_lines unshare -r)" 1 "as root (of a user namespace): one line saying so"
+	else
+		skip "as root: one line saying so" "not root, and no user namespace"
+	fi
+fi
 # The data folder when KSS_DIR is unset: the configure --with-default-dir,
 # else the original kss's. --help says which this build uses.
 kss_run -- --help >"$TMP/help"
