@@ -285,6 +285,8 @@ rules(scmp_filter_ctx ctx)
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
 	const struct scmp_arg_cmp self =
 	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid());
+	const struct scmp_arg_cmp private_mode =
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, 077, 0);
 	const struct scmp_arg_cmp nodelay[] = {
 		SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP),
 		SCMP_A2(SCMP_CMP_EQ, TCP_NODELAY),
@@ -306,6 +308,11 @@ rules(scmp_filter_ctx ctx)
 	/* libfcgi turns Nagle off on each TCP connection it accepts
 	 * (--listen HOST:PORT); no other socket option. */
 	if ((rc = allow(ctx, "setsockopt", 2, nodelay)) < 0)
+		return rc;
+	/* A data folder found open to other users is made 0700 (dirmode.c):
+	 * a mode that gives group and others nothing, of a file already
+	 * open beneath the sandbox's folders. */
+	if ((rc = allow(ctx, "fchmod", 1, &private_mode)) < 0)
 		return rc;
 	/* Signals to this process's threads only: pthread_kill(),
 	 * pthread_cancel(). */

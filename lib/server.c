@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "authcache.h"
+#include "dirmode.h"
 #include "kss.h"
 #include "lock.h"
 #include "log.h"
@@ -241,12 +242,17 @@ store(struct kss_server *s, const struct kss_config *cfg,
 			slot = k;
 	}
 	if (slot == NULL) {
-		if ((e = kss_store_open(cfg, &s->relay, &s->scratch)) == KSS_OK)
+		if ((e = kss_store_open(cfg, &s->relay, &s->scratch)) == KSS_OK) {
 			*st = &s->scratch;
+			kss_dirmode_check(kss_store_file_root(*st), dir,
+			    &s->relay);
+		}
 		return e;
 	}
 	if ((e = kss_store_open(cfg, &s->relay, &slot->st)) != KSS_OK)
 		return e;
+	/* Once per opening: a kept folder is not looked at again. */
+	kss_dirmode_check(kss_store_file_root(&slot->st), dir, &s->relay);
 	if (kss_store_file_id(&slot->st, &slot->dev, &slot->ino) < 0 ||
 	    (slot->dir = strdup(dir)) == NULL) {
 		kss_logf(&s->relay, "cannot keep the store of %s: %s", dir,

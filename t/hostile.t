@@ -293,6 +293,41 @@ like "$ERRLOG" "^kss: data directory $TMP/dangling \(KSS_DIR\) unusable" "with a
 ok $([ ! -e "$TMP/nowhere" ]; echo $?) "and nothing is made where it points"
 req "KSS_DIR=$TMP/made/data" POST /users/create '{"username":"lnk","password":"pass-l-3c9d"}'
 is "$STATUS $(stat -c %a "$TMP/made/data" 2>&1)" "201 700" "a missing KSS_DIR is made, 0700"
+# A data folder open to other users (made under umask 022, or by the
+# original kss): made 0700 when kss's user owns it, said once. (A new
+# folder's first request also says it wrote .kss-layout.)
+but_layout() { grep -v '(\.kss-layout written)$' <<<"$ERRLOG" || true; }
+mkdir -m 755 "$TMP/open"
+req "KSS_DIR=$TMP/open" GET /healthcheck
+is "$STATUS $(stat -c %a "$TMP/open")" "200 700" "a data folder open to other users is made 0700"
+is "$(but_layout)" "kss: data folder $TMP/open was 0755, open to other users: made it 0700 (README, Deploying)" \
+    "in one line"
+req "KSS_DIR=$TMP/open" GET /healthcheck
+is "$STATUS $ERRLOG" "200 " "once: then it is 0700"
+mkdir -m 2750 "$TMP/group"
+req "KSS_DIR=$TMP/group" GET /healthcheck
+is "$STATUS $(stat -c %a "$TMP/group")" "200 2700" "open to its group: made 0700 too (the setgid bit kept)"
+if [ "$(id -u)" -eq 0 ]; then
+	# Another user's folder: served (root may), said each time, left.
+	mkdir -m 755 "$TMP/theirs"
+	chown 65534:65534 "$TMP/theirs"
+	for i in 1 2; do
+		req "KSS_DIR=$TMP/theirs" GET /healthcheck
+		is "$STATUS $(stat -c %a "$TMP/theirs")|$(but_layout)" "200 755|kss: data folder $TMP/theirs is 0755: other users can see who has an account there; make it 0700, owned by kss's user (kss's user does not own it)" \
+		    "a folder kss does not own, open to others: left, and said ($i)"
+	done
+	# Reached through its group (root:www-data 0770): nothing to say.
+	mkdir -m 770 "$TMP/shared"
+	chown 65534:65534 "$TMP/shared"
+	req "KSS_DIR=$TMP/shared" GET /healthcheck
+	is "$STATUS $(stat -c %a "$TMP/shared")|$(but_layout)" "200 770|" \
+	    "a folder kss does not own, open to its group only: left, nothing said"
+else
+	skip "a folder kss does not own, open to others: left, and said (1)" "not root"
+	skip "a folder kss does not own, open to others: left, and said (2)" "not root"
+	skip "a folder kss does not own, open to its group only" "not root"
+fi
+
 # kss serving as root says so, one line at each start, not to be missed
 # in the web server's log (lighttpd started as root without
 # server.username); as any other user it says nothing.

@@ -162,6 +162,12 @@ is "$STATUS" 200 "kss.fcgi without KSS_DIR in its environment serves"
 req "KSS_DIR=$TMP/other" POST /users/create '{"username":"o","password":"sb-other-key-1d"}'
 is "$STATUS $BODY" '201 {"username":"o"}' "a KSS_DIR of the request's own"
 is "$(threads_in "$PID")" "5 threads, seccomp modes 2 2 2 2 2" "in seccomp filter mode"
+# A folder open to other users, opened in the sandbox: made 0700 there
+# (the one fchmod the filter allows), not a kill.
+mkdir -m 755 "$TMP/open"
+req "KSS_DIR=$TMP/open" GET /healthcheck
+is "$STATUS $(stat -c %a "$TMP/open")" "200 700" "in the sandbox, a data folder open to others is made 0700"
+like "$ERRLOG" "data folder $TMP/open was 0755, open to other users: made it 0700" "and said on the request's log"
 stop_fcgi
 is "$RC" 0 "stopped"
 is "$(head -n 2 "$SERVERLOG" | tail -n 1)" "kss: sandbox: KSS_DIR is not in kss.fcgi's environment, so its file access is not confined to the data folder (seccomp still applies; see Sandbox in README)" \
