@@ -15,7 +15,8 @@ done
 # Apache will not run its children as root: they become www-data, which
 # then owns the data and mod_fcgid's folder, and must reach the programs:
 # a copy in the test's folder, since the build may sit under /root.
-mkdir -p "$DATA" "$TMP/fcgid" "$TMP/libexec"
+mkdir -p "$TMP/fcgid" "$TMP/libexec"
+install -d -m 0700 "$DATA"	# as README makes /var/lib/kss
 cp "$LIBEXEC/kss.fcgi" "$TMP/libexec/kss.fcgi"
 ln -s kss.fcgi "$TMP/libexec/kss.cgi"
 LIBEXEC=$TMP/libexec
