@@ -83,6 +83,31 @@ redirect_check() {
 	    "$1: plain HTTP is redirected to HTTPS"
 }
 
+# TLS as the example sets it (Mozilla's intermediate profile): TLS 1.2
+# with an ECDHE AEAD cipher (what KOReader's own OpenSSL offers) and TLS
+# 1.3 are served; TLS 1.2 without forward secrecy is not (this curl's
+# OpenSSL 3 will not even offer TLS 1.1, so the example's ssl_protocols
+# line is checked as text). Every answer says HSTS, and no version.
+tls_check() {
+	local base=https://127.0.0.1:$SPORT/healthcheck got
+	is "$(sed -n 's/^[[:space:]]*ssl_protocols \(.*\);.*/\1/p' "$EXAMPLES/nginx.conf")" \
+	    "TLSv1.2 TLSv1.3" "$1: ssl_protocols TLSv1.2 TLSv1.3"
+	got=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/cert.pem" \
+	    --tlsv1.2 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256 "$base")
+	is "$got" 200 "$1: TLS 1.2, ECDHE-RSA-AES128-GCM-SHA256: served"
+	got=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/cert.pem" \
+	    --tlsv1.3 "$base")
+	is "$got" 200 "$1: TLS 1.3: served"
+	got=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/cert.pem" \
+	    --tlsv1.2 --tls-max 1.2 --ciphers AES128-GCM-SHA256 "$base")
+	is "$got" 000 "$1: TLS 1.2 with RSA key exchange (no forward secrecy): refused"
+	http GET "$base"
+	like "$HEADERS" '^Strict-Transport-Security: max-age=63072000$' "$1: HSTS"
+	like "$HEADERS" '^Server: nginx$' "$1: Server: nginx, no version"
+	got=$(curl -s -D - -o /dev/null "http://127.0.0.1:$HPORT/healthcheck" | tr -d '\r' | grep -i '^server:')
+	is "$got" "Server: nginx" "$1: no version on plain HTTP either"
+}
+
 # The example's rate limit on /users/, made independent of the machine's
 # speed: the test's copy allows 1 request a minute (not 5 a second), so a
 # burst sent within the minute gets exactly the burst's allowance (nginx:
@@ -129,6 +154,7 @@ all_check() {
 	http GET "https://127.0.0.1:$SPORT/syncs/progress/d" -- -H "X-Kss-Test: $1"
 	is "$STATUS $BODY" '429 {"code":429,"message":"Too many requests; try again later."}' \
 	    "$1: a pull from the same client too, answered in JSON"
+	like "$HEADERS" '^Strict-Transport-Security: max-age=63072000$' "$1: with HSTS"
 }
 
 # big_bodies NAME BASE_URL: bodies nginx buffers to a temporary file
@@ -169,6 +195,7 @@ KPID=$(printf '%s' "$out" | sed -n 's/.*PID: *\([0-9]*\).*/\1/p')
 ok $([ -n "$KPID" ]; echo $?) "spawn-fcgi starts kss.fcgi ($out)"
 start_nginx "$SOCK"
 redirect_check nginx-fcgi
+tls_check nginx-fcgi
 scenario nginx-fcgi-root "https://127.0.0.1:$SPORT"
 scenario nginx-fcgi-prefix "https://127.0.0.1:$SPORT/kosync"
 ok $(grep -q 'rate=1r/m;' "$TMP/kss-nginx.conf"; echo $?) "the test's copy of the example limits /users/ to 1r/m"
