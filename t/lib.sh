@@ -9,11 +9,14 @@ set -u
 # A test that sets T_WANT_MOUNT_NS=1 before sourcing this runs again, from
 # the start, in a mount namespace of its own when it can (root, unshare),
 # so that whatever it mounts goes away with it; T_MOUNT_NS=1 says it got
-# one. Done before anything below makes files or traps.
+# one. With T_WANT_NET_NS=1 too, in a network namespace of its own as
+# well (only a loopback, down: ports nothing else sees). Done before
+# anything below makes files or traps.
 if [ "${T_WANT_MOUNT_NS:-}" = 1 ] && [ -z "${T_MOUNT_NS:-}" ] &&
     [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-    unshare -m --propagation private true 2>/dev/null; then
-	T_MOUNT_NS=1 exec unshare -m --propagation private bash "$0"
+    unshare -m ${T_WANT_NET_NS:+-n} --propagation private true 2>/dev/null; then
+	T_MOUNT_NS=1 exec unshare -m ${T_WANT_NET_NS:+-n} --propagation private \
+	    bash "$0"
 fi
 
 T_N=0
