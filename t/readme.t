@@ -74,9 +74,11 @@ stop_all() {
 	wait_gone "${NS[@]}"
 }
 # unmount: what the test mounted, so that lib.sh can remove TMP (the
-# namespace goes with the test in any case).
+# namespace goes with the test in any case); and examples/serve's folder
+# in the build, when the test made it.
 unmount() {
 	umount /etc /var /usr/local /home /dev/shm /run "$TMP/ns" 2>/dev/null
+	[ -z "${T_SERVE_MADE:-}" ] || rm -rf "$BUILD/serve"
 	return 0
 }
 T_CLEANUP='stop_all; unmount'
@@ -204,6 +206,9 @@ is "$cmd" "sh examples/serve" "Quick start: README says sh examples/serve"
 if [ -n "$missing" ]; then
 	skip "Quick start" "examples/serve would install:$missing"
 else
+	# examples/serve keeps its lighttpd.conf and sockets in BUILD/serve:
+	# gone with the test when it made them (make distcheck looks).
+	[ -e "$BUILD/serve" ] || T_SERVE_MADE=1
 	start_lighttpd "env BUILD='$BUILD' KSS_DIR='$TMP/serve-data' $cmd"
 	is "$?" 0 "Quick start: $cmd (lighttpd started: $LSTART)"
 	mapfile -t try < <(block "Then, from another terminal:")
