@@ -16,11 +16,6 @@
 #include "store.h"
 #include "valid.h"
 
-#define AUTH_FILE "auth.json"
-/* A leftover this old is no live write's (sweep_root() in store_file.c
- * waits as long). */
-#define LEFTOVER_AGE 60
-
 struct run {
 	struct kss_store *st;
 	struct kss_check_report *r;
@@ -74,7 +69,7 @@ check_leftover(struct run *k, int dir, const char *user, const char *name,
 	long age = (long)(k->now - st->st_mtime);
 	int rc;
 
-	if (age < LEFTOVER_AGE) {
+	if (age < KSS_STORE_LEFTOVER_AGE) {
 		found(k, KSS_CHECK_NOTE, user, name, "a write under way? (%ld s "
 		    "old): left", age);
 		return;
@@ -187,21 +182,21 @@ check_user(struct run *k, const char *folder, const struct stat *fst)
 		    strerror(errno));
 		return;
 	}
-	if ((auth = kss_store_file_read(fd, AUTH_FILE)) == NULL ||
+	if ((auth = kss_store_file_read(fd, KSS_STORE_AUTH_FILE)) == NULL ||
 	    !json_is_object(auth)) {
 		if (auth == NULL && errno == ENOENT)
 			found(k, KSS_CHECK_PROBLEM, folder, NULL, "no auth.json: "
 			    "no account, yet its name can neither register nor "
 			    "log in (remove the folder, or kss-admin user add)");
 		else
-			found(k, KSS_CHECK_PROBLEM, folder, AUTH_FILE, "%s: the "
-			    "user cannot log in", auth != NULL || errno == EINVAL ?
+			found(k, KSS_CHECK_PROBLEM, folder, KSS_STORE_AUTH_FILE,
+			    "%s: the user cannot log in", auth != NULL || errno == EINVAL ?
 			    "does not parse" : strerror(errno));
 	} else if ((served = kss_store_file_owner(k->st, folder, user) == 1)) {
 		/* Its key is looked at below. */
 	} else {
 		const char *u = json_string_value(json_object_get(auth,
-		    "x-auth-user"));
+		    KSS_STORE_KEY_USER));
 
 		if (u == NULL && kss_fsname_decode(folder, KSS_FSNAME_USER,
 		    user) >= 0)
@@ -215,11 +210,11 @@ check_user(struct run *k, const char *folder, const struct stat *fst)
 			found(k, KSS_CHECK_PROBLEM, folder, NULL, "no user name "
 			    "kss accepts: kss cannot serve it");
 	}
-	if (auth != NULL && json_object_get(auth, "x-auth-key-hash") == NULL &&
-	    json_is_string(json_object_get(auth, "x-auth-key")))
-		found(k, KSS_CHECK_PROBLEM, folder, AUTH_FILE, "the raw key of "
-		    "the original kss: kss-admin migrate hashes it (so does the "
-		    "user's next login)");
+	if (auth != NULL && json_object_get(auth, KSS_STORE_KEY_HASH) == NULL &&
+	    json_is_string(json_object_get(auth, KSS_STORE_KEY_RAW)))
+		found(k, KSS_CHECK_PROBLEM, folder, KSS_STORE_AUTH_FILE, "the raw "
+		    "key of the original kss: kss-admin migrate hashes it (so "
+		    "does the user's next login)");
 	json_decref(auth);
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
@@ -235,7 +230,8 @@ check_user(struct run *k, const char *folder, const struct stat *fst)
 		if (leftover(de->d_name, false) && S_ISREG(st.st_mode)) {
 			/* A push writes its .tmp- under its lock byte: the
 			 * whole lock waits for every push. */
-			if (k->repair && k->now - st.st_mtime >= LEFTOVER_AGE) {
+			if (k->repair && k->now - st.st_mtime >=
+			    KSS_STORE_LEFTOVER_AGE) {
 				if (kss_store_file_lock(k->st, folder, &dir,
 				    &lock) < 0) {
 					found(k, KSS_CHECK_PROBLEM, folder,
@@ -249,7 +245,7 @@ check_user(struct run *k, const char *folder, const struct stat *fst)
 			} else
 				check_leftover(k, dirfd(d), folder, de->d_name,
 				    &st);
-		} else if (strcmp(de->d_name, ".lock") == 0 &&
+		} else if (strcmp(de->d_name, KSS_STORE_LOCK_FILE) == 0 &&
 		    S_ISREG(st.st_mode)) {
 			continue;
 		} else if (de->d_name[0] == '.' || !S_ISREG(st.st_mode) ||
@@ -259,7 +255,7 @@ check_user(struct run *k, const char *folder, const struct stat *fst)
 			    "stores nothing so", S_ISLNK(st.st_mode) ?
 			    "a link" : S_ISDIR(st.st_mode) ? "a folder" :
 			    "not kss's");
-		} else if (strcmp(de->d_name, AUTH_FILE) != 0) {
+		} else if (strcmp(de->d_name, KSS_STORE_AUTH_FILE) != 0) {
 			check_record(k, dirfd(d), folder, user, served,
 			    de->d_name);
 		}

@@ -17,8 +17,6 @@
 #include "store.h"
 #include "valid.h"
 
-#define AUTH_FILE "auth.json"
-
 /* A record file of a user folder, as read. */
 struct src_doc {
 	char file[KSS_FSNAME_SIZE];
@@ -160,7 +158,7 @@ read_user(int root, const char *folder, struct src_user *u,
 		    strerror(errno));
 		return -1;
 	}
-	if ((auth = kss_store_file_read(fd, AUTH_FILE)) == NULL ||
+	if ((auth = kss_store_file_read(fd, KSS_STORE_AUTH_FILE)) == NULL ||
 	    !json_is_object(auth)) {
 		report(r, true, folder, NULL, "%s: left alone",
 		    auth != NULL || errno == EINVAL ? "auth.json does not parse" :
@@ -172,7 +170,7 @@ read_user(int root, const char *folder, struct src_user *u,
 	}
 	/* The original kss named the folder by the name itself; kss by its
 	 * encoding. An auth.json that names someone else is not taken. */
-	u->named = member(auth, "x-auth-user", u->name);
+	u->named = member(auth, KSS_STORE_KEY_USER, u->name);
 	if (kss_fsname_decode(folder, KSS_FSNAME_USER, dec) < 0)
 		snprintf(dec, sizeof(dec), "%s", folder);
 	if (!u->named)
@@ -187,9 +185,9 @@ read_user(int root, const char *folder, struct src_user *u,
 		    "a control character, over 128 bytes): left alone");
 		goto fail;
 	}
-	u->s.hashed = json_is_string(json_object_get(auth, "x-auth-key-hash"));
+	u->s.hashed = json_is_string(json_object_get(auth, KSS_STORE_KEY_HASH));
 	key = json_string_value(json_object_get(auth, u->s.hashed ?
-	    "x-auth-key-hash" : "x-auth-key"));
+	    KSS_STORE_KEY_HASH : KSS_STORE_KEY_RAW));
 	if (key == NULL || *key == '\0' || strlen(key) > KSS_KEY_MAX ||
 	    (u->s.value = strdup(key)) == NULL) {
 		report(r, true, u->name, NULL, "auth.json holds no key: left "
@@ -206,7 +204,8 @@ read_user(int root, const char *folder, struct src_user *u,
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strcmp(de->d_name, AUTH_FILE) == 0 ||
+		if (de->d_name[0] == '.' ||
+		    strcmp(de->d_name, KSS_STORE_AUTH_FILE) == 0 ||
 		    !ends_with(de->d_name, ".json") ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
@@ -322,20 +321,6 @@ tighten(int dir, bool dry_run)
 	return n;
 }
 
-static int
-rename_noreplace(int root, const char *from, const char *to)
-{
-#ifdef HAVE_RENAMEAT2
-	if (renameat2(root, from, root, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-#endif
-	/* rename() replaces only an empty folder, and a user's holds
-	 * auth.json. */
-	return renameat(root, from, root, to);
-}
-
 /* Moves each record of u in its folder dir to the name kss looks for it
  * by; of two records of one document, the newer stays. */
 static void
@@ -391,10 +376,10 @@ fix_auth(struct kss_store *st, int dir, struct src_user *u, int cost,
 		report(r, true, u->name, NULL, "cannot hash the raw key");
 		return;
 	}
-	auth = json_pack("{s:s, s:s}", "x-auth-user", u->name, "x-auth-key-hash",
+	auth = json_pack("{s:s, s:s}", KSS_STORE_KEY_USER, u->name, KSS_STORE_KEY_HASH,
 	    hash != NULL ? hash : u->s.value);
 	if (!dry_run && (auth == NULL ||
-	    kss_store_file_write(st, dir, AUTH_FILE, auth) < 0))
+	    kss_store_file_write(st, dir, KSS_STORE_AUTH_FILE, auth) < 0))
 		report(r, true, u->name, NULL, "cannot write auth.json");
 	else
 		report(r, false, u->name, NULL, "%s", !u->s.hashed ? "raw key "
@@ -421,7 +406,8 @@ move_folder(struct kss_store *st, int root, struct src_user *u,
 	int merged = 0;
 
 	if (fstatat(root, want, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (dry_run || rename_noreplace(root, u->folder, want) == 0) {
+		if (dry_run || kss_store_file_rename_noreplace(root,
+		    u->folder, want) == 0) {
 			if (!dry_run)
 				kss_store_file_sync(st, root);
 			report(r, false, u->name, NULL, "folder %s renamed to %s, "

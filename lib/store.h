@@ -115,6 +115,23 @@ int kss_store_file_id(const struct kss_store *st, dev_t *dev, ino_t *ino);
  * check and migrate), which must name, lock and write files as the store
  * does. Each fails (-1, errno EINVAL) for another kind of store. */
 
+/* The names of a user folder (DESIGN.md §3), and its auth.json's keys. */
+#define KSS_STORE_AUTH_FILE "auth.json"		/* the credential */
+#define KSS_STORE_LOCK_FILE ".lock"		/* locked for every write */
+#define KSS_STORE_KEY_USER "x-auth-user"	/* the user's real name */
+#define KSS_STORE_KEY_RAW "x-auth-key"		/* the original kss: the key */
+#define KSS_STORE_KEY_HASH "x-auth-key-hash"	/* kss: crypt(3) of the key */
+
+/* A leftover of an interrupted write (.tmp-, .new-, .del-) this many
+ * seconds old is no live write's: those take milliseconds. */
+#define KSS_STORE_LEFTOVER_AGE 60
+
+/* Renames from to to in dir unless to exists (EEXIST, or ENOTEMPTY for a
+ * folder): RENAME_NOREPLACE where the kernel has it, else rename(2),
+ * which replaces only an empty folder, and every user folder holds
+ * auth.json. 0, or -1 with errno. */
+int kss_store_file_rename_noreplace(int dir, const char *from, const char *to);
+
 /* The data directory's open fd. */
 int kss_store_file_root(const struct kss_store *st);
 

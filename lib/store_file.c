@@ -59,13 +59,8 @@
 #include "store.h"
 #include "valid.h"
 
-#define AUTH_FILE "auth.json"
-#define LOCK_FILE ".lock"
 #define LAYOUT_FILE ".kss-layout"
 #define LAYOUT_PROBE ".KSS-LAYOUT"	/* LAYOUT_FILE in other letters */
-#define KEY_RAW "x-auth-key"		/* the original kss: the key itself */
-#define KEY_HASH "x-auth-key-hash"	/* kss: crypt(3) of the key */
-#define KEY_USER "x-auth-user"
 #define FILE_MAX (1024 * 1024)		/* no record kss writes comes near */
 
 enum layout {
@@ -461,12 +456,12 @@ legacy_name(struct fstore *fs, const char *name, enum kss_fsname_kind kind,
 static int
 owned_by(int dir, const char *user, bool required)
 {
-	json_t *auth = read_json(dir, AUTH_FILE);
+	json_t *auth = read_json(dir, KSS_STORE_AUTH_FILE);
 	int rc;
 
 	if (auth == NULL)
 		return errno == ENOENT ? !required : -1;
-	rc = names(auth, KEY_USER, user, required);
+	rc = names(auth, KSS_STORE_KEY_USER, user, required);
 	json_decref(auth);
 	return rc;
 }
@@ -550,8 +545,8 @@ lock_user(struct fstore *fs, const char *user, const char *dname,
 	if ((e = writable(fs)) != KSS_OK ||
 	    (e = open_user(fs, user, l->name, &l->dir)) != KSS_OK)
 		return e;
-	if ((l->lock = openat(l->dir, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0) {
+	if ((l->lock = openat(l->dir, KSS_STORE_LOCK_FILE, O_RDWR | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
 		e = fail(fs, "cannot open the lock of", l->name);
 		close(l->dir);
 		return e;
@@ -581,20 +576,22 @@ parse_secret(struct fstore *fs, const json_t *auth, struct kss_secret *s)
 	const char *v;
 	bool hashed = true;
 
-	if ((v = json_string_value(json_object_get(auth, KEY_HASH))) == NULL) {
+	if ((v = json_string_value(json_object_get(auth,
+	    KSS_STORE_KEY_HASH))) == NULL) {
 		hashed = false;
-		v = json_string_value(json_object_get(auth, KEY_RAW));
+		v = json_string_value(json_object_get(auth, KSS_STORE_KEY_RAW));
 	}
 	if (v == NULL || *v == '\0') {
-		kss_logf(fs->log, "file store: %s holds no key", AUTH_FILE);
+		kss_logf(fs->log, "file store: %s holds no key",
+		    KSS_STORE_AUTH_FILE);
 		return KSS_E_SERVER;
 	}
 	/* A key or hash holding NUL is none kss or the original kss wrote,
 	 * and its first part must not stand for it. */
 	if (strlen(v) != json_string_length(json_object_get(auth, hashed ?
-	    KEY_HASH : KEY_RAW))) {
+	    KSS_STORE_KEY_HASH : KSS_STORE_KEY_RAW))) {
 		kss_logf(fs->log, "file store: %s holds a key with a NUL byte",
-		    AUTH_FILE);
+		    KSS_STORE_AUTH_FILE);
 		return KSS_E_SERVER;
 	}
 	if ((s->value = strdup(v)) == NULL)
@@ -675,7 +672,7 @@ read_secret(struct fstore *fs, int dir, const char *name, const char *user,
 	char *buf;
 
 	s->value = NULL;
-	if (read_file(dir, AUTH_FILE, &buf, &len) < 0)
+	if (read_file(dir, KSS_STORE_AUTH_FILE, &buf, &len) < 0)
 		return errno == ENOENT ? KSS_E_NO_ACCOUNT :
 		    fail(fs, "cannot read the auth.json of", name);
 	return secret_from(fs, buf, len, name, user, s);
@@ -704,7 +701,7 @@ secret_from(struct fstore *fs, char *buf, size_t len, const char *name,
 		errno = EINVAL;
 		return fail(fs, "cannot read the auth.json of", name);
 	}
-	if (!names(auth, KEY_USER, user, false))
+	if (!names(auth, KSS_STORE_KEY_USER, user, false))
 		e = KSS_E_NO_ACCOUNT;
 	else
 		e = parse_secret(fs, auth, s);
@@ -742,11 +739,11 @@ write_secret(struct fstore *fs, int dir, const char *user,
 	enum kss_err e;
 	json_t *auth;
 
-	auth = json_pack("{s:s, s:s}", KEY_USER, user,
-	    s->hashed ? KEY_HASH : KEY_RAW, s->value);
+	auth = json_pack("{s:s, s:s}", KSS_STORE_KEY_USER, user,
+	    s->hashed ? KSS_STORE_KEY_HASH : KSS_STORE_KEY_RAW, s->value);
 	if (auth == NULL)
 		return KSS_E_SERVER;
-	e = write_json(fs, dir, AUTH_FILE, auth);
+	e = write_json(fs, dir, KSS_STORE_AUTH_FILE, auth);
 	json_decref(auth);
 	return e;
 }
@@ -793,9 +790,6 @@ leftover(const char *name)
 	    strncmp(name, ".del-", 5) == 0 || strncmp(name, ".tmp-", 5) == 0;
 }
 
-/* A leftover this old is no live write's: those take milliseconds. */
-#define LEFTOVER_AGE 60
-
 /* Removes old leftover name, a folder (a .new- one claimed first) or a
  * file: 1 when removed, 0 when another took it first, -1 when it stays. */
 static int
@@ -819,14 +813,14 @@ remove_leftover(struct fstore *fs, const char *name, const struct stat *st)
 	return remove_tree(fs, name) == 0 ? 1 : errno == ENOENT ? 0 : -1;
 }
 
-/* Removes the root's leftovers older than LEFTOVER_AGE seconds (by
- * mtime), so that writers killed at any moment leave a bounded number
+/* Removes the root's leftovers older than KSS_STORE_LEFTOVER_AGE seconds
+ * (by mtime), so that writers killed at any moment leave a bounded number
  * behind. Run by registrations and deletes, the writes that make them;
  * a user folder's own leftovers are bounded by write_json(). */
 static void
 sweep_root(struct fstore *fs)
 {
-	time_t old = time(NULL) - LEFTOVER_AGE;
+	time_t old = time(NULL) - KSS_STORE_LEFTOVER_AGE;
 	struct dirent *de;
 	struct stat st;
 	int fd, rc, n = 0, stuck = 0;
@@ -857,20 +851,6 @@ sweep_root(struct fstore *fs)
 		kss_logf(fs->log, "file store: cannot remove %d leftover%s of "
 		    "interrupted writes (.new-*, .del-*, .tmp-*) from the data "
 		    "directory", stuck, stuck == 1 ? "" : "s");
-}
-
-static int
-rename_noreplace(int dir, const char *from, const char *to)
-{
-#ifdef HAVE_RENAMEAT2
-	if (renameat2(dir, from, dir, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-#endif
-	/* rename(2) will not replace a non-empty directory, and every user
-	 * directory holds auth.json. */
-	return renameat(dir, from, dir, to);
 }
 
 /* Creates user's account holding s (user_create, user_create_secret). */
@@ -908,7 +888,7 @@ create(struct fstore *fs, const char *user, const struct kss_secret *s)
 	close(fd);
 	if (e != KSS_OK)
 		goto err;
-	if (rename_noreplace(fs->root, tmp, name) < 0) {
+	if (kss_store_file_rename_noreplace(fs->root, tmp, name) < 0) {
 		e = errno == EEXIST || errno == ENOTEMPTY ? KSS_E_USER_EXISTS :
 		    fail(fs, "cannot rename into place", name);
 		goto err;
@@ -948,7 +928,7 @@ f_secret_get(void *h, const char *user, struct kss_secret *s)
 	/* The folder of user's own name (open_user()'s first try), in one
 	 * open; anything else the long way. */
 	encode(fs, user, KSS_FSNAME_USER, name);
-	if ((fd = open_beneath(fs, name, AUTH_FILE)) >= 0) {
+	if ((fd = open_beneath(fs, name, KSS_STORE_AUTH_FILE)) >= 0) {
 		size_t len;
 		char *buf;
 
@@ -1169,7 +1149,7 @@ move_legacy(struct fstore *fs, int dir, const char *name)
 		if (fstatat(dir, own, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			rc = unlinkat(dir, name, 0);
 		else
-			rc = rename_noreplace(dir, name, own);
+			rc = kss_store_file_rename_noreplace(dir, name, own);
 		if (rc == 0)
 			sync_fd(fs, dir);
 	}
@@ -1423,13 +1403,13 @@ folder_user(struct fstore *fs, const char *name, char user[KSS_FSNAME_SIZE])
 	if ((fd = open_dir_at(fs->root, name)) < 0)
 		return errno == ENOTDIR || errno == ELOOP || errno == ENOENT ?
 		    0 : (fail(fs, "cannot open user directory", name), -1);
-	if ((auth = read_json(fd, AUTH_FILE)) == NULL) {
+	if ((auth = read_json(fd, KSS_STORE_AUTH_FILE)) == NULL) {
 		if (errno != ENOENT)
 			rc = (fail(fs, "cannot read the auth.json of", name), -1);
 		close(fd);
 		return rc;
 	}
-	u = json_object_get(auth, KEY_USER);
+	u = json_object_get(auth, KSS_STORE_KEY_USER);
 	if (json_is_string(u) && json_string_length(u) < KSS_FSNAME_SIZE)
 		memcpy(user, json_string_value(u), json_string_length(u) + 1);
 	else if (u != NULL || kss_fsname_decode(name, KSS_FSNAME_USER,
@@ -1551,7 +1531,8 @@ f_doc_list(void *h, const char *user, json_t **docs)
 		return e;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (hidden(de->d_name) || strcmp(de->d_name, AUTH_FILE) == 0)
+		if (hidden(de->d_name) ||
+		    strcmp(de->d_name, KSS_STORE_AUTH_FILE) == 0)
 			continue;
 		if (list_doc(fs, dirfd(d), de->d_name, *docs) < 0) {
 			json_decref(*docs);
@@ -1677,7 +1658,7 @@ save_layout(struct fstore *fs, enum layout l, bool replace)
 		return LAYOUT_UNKNOWN;
 	}
 	rc = replace ? renameat(fs->root, tmp, fs->root, LAYOUT_FILE) :
-	    rename_noreplace(fs->root, tmp, LAYOUT_FILE);
+	    kss_store_file_rename_noreplace(fs->root, tmp, LAYOUT_FILE);
 	if (rc < 0) {
 		int lost = !replace && errno == EEXIST;
 
@@ -1791,8 +1772,9 @@ kss_store_file_lock(const struct kss_store *st, const char *folder, int *dir,
 	}
 	if ((*dir = open_dir_at(fs->root, folder)) < 0)
 		return -1;
-	if ((*lock = openat(*dir, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0 || kss_lock_range(*lock, F_WRLCK, 0, 0) < 0)
+	if ((*lock = openat(*dir, KSS_STORE_LOCK_FILE, O_RDWR | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+	    kss_lock_range(*lock, F_WRLCK, 0, 0) < 0)
 		goto err;
 	/* As lock_user(): a delete or a rename may have moved the folder
 	 * away while this waited. */
@@ -1860,6 +1842,20 @@ kss_store_file_sync(const struct kss_store *st, int dir)
 	struct fstore *fs = file_store(st);
 
 	return fs != NULL ? sync_fd(fs, dir) : -1;
+}
+
+int
+kss_store_file_rename_noreplace(int dir, const char *from, const char *to)
+{
+#ifdef HAVE_RENAMEAT2
+	if (renameat2(dir, from, dir, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+#endif
+	/* rename(2) will not replace a non-empty directory, and every user
+	 * directory holds auth.json. */
+	return renameat(dir, from, dir, to);
 }
 
 /* mkdir -p, each missing level 0700. */
