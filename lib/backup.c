@@ -8,6 +8,7 @@
 
 #include "auth.h"
 #include "backup.h"
+#include "json.h"
 #include "store.h"
 #include "valid.h"
 
@@ -66,19 +67,57 @@ kss_backup_export(struct kss_store *st, json_t **out)
 }
 
 static enum kss_err
-refuse(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static enum kss_err
-refuse(char **why, const char *fmt, ...)
+refuse(char **why, const char *what)
 {
-	char line[512];
+	*why = strdup(what);
+	return KSS_E_INVALID;
+}
+
+/* What makes in an export at all; the rest is judged a user and a
+ * record at a time. */
+static enum kss_err
+shape(const json_t *in, char **why)
+{
+	if (!json_is_object(in) ||
+	    !json_is_integer(json_object_get(in, "kss_export")))
+		return refuse(why, "not an export of kss (no \"kss_export\")");
+	if (json_integer_value(json_object_get(in, "kss_export")) !=
+	    KSS_EXPORT_VERSION)
+		return refuse(why, "an export of another version of kss "
+		    "(\"kss_export\" is not 1)");
+	if (!json_is_array(json_object_get(in, "users")))
+		return refuse(why, "no \"users\" list");
+	return KSS_OK;
+}
+
+/* One import under way. */
+struct run {
+	struct kss_store *st;
+	bool dry_run;
+	struct kss_import_counts *n;
+	const struct kss_import_report *r;
+	enum kss_err result;
+};
+
+static void
+tell(struct run *k, const char *user, const char *doc, bool problem,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+tell(struct run *k, const char *user, const char *doc, bool problem,
+    const char *fmt, ...)
+{
+	char what[512];
 	va_list ap;
 
+	if (problem)
+		k->result = KSS_E_SERVER;
+	if (k->r == NULL || k->r->say == NULL)
+		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	*why = strdup(line);
-	return KSS_E_INVALID;
+	k->r->say(k->r->ctx, user, doc, what, problem);
 }
 
 /* A credential as an export holds it: exactly one of key_hash (a crypt
@@ -100,74 +139,72 @@ credential(const json_t *u, struct kss_secret *s)
 	return true;
 }
 
-/* The whole document is checked before anything is written. */
-static enum kss_err
-check(const json_t *in, char **why)
+/* Why the export's user u cannot be imported, or NULL, with its
+ * credential in *s. */
+static const char *
+user_refused(const json_t *u, struct kss_secret *s)
 {
-	struct kss_secret s;
-	const json_t *users, *u, *docs, *r;
-	const char *name, *id;
-	char at[32];
-	size_t i;
+	const json_t *name = json_object_get(u, "name");
+	const json_t *docs = json_object_get(u, "documents");
 
-	if (!json_is_object(in) ||
-	    !json_is_integer(json_object_get(in, "kss_export")))
-		return refuse(why, "not an export of kss (no \"kss_export\")");
-	if (json_integer_value(json_object_get(in, "kss_export")) !=
-	    KSS_EXPORT_VERSION)
-		return refuse(why, "an export of another version of kss "
-		    "(\"kss_export\" is not 1)");
-	if (!json_is_array(users = json_object_get(in, "users")))
-		return refuse(why, "no \"users\" list");
-	json_array_foreach(users, i, u) {
-		snprintf(at, sizeof(at), "users[%zu]", i);
-		name = json_string_value(json_object_get(u, "name"));
-		if (name == NULL || !kss_valid_name(name, json_string_length(
-		    json_object_get(u, "name"))))
-			return refuse(why, "%s: no user name kss accepts", at);
-		if (!credential(u, &s))
-			return refuse(why, "user %s: no credential (one "
-			    "\"key_hash\" or \"raw_key\")", name);
-		docs = json_object_get(u, "documents");
-		if (docs != NULL && !json_is_object(docs))
-			return refuse(why, "user %s: \"documents\" is not an "
-			    "object", name);
-		json_object_foreach((json_t *)docs, id, r) {
-			if (!kss_valid_name(id, strlen(id)))
-				return refuse(why, "user %s: a document id kss "
-				    "refuses (%.40s)", name, id);
-			if (!json_is_object(r) ||
-			    !kss_valid_strings(r, KSS_FIELD_MAX))
-				return refuse(why, "user %s, document %s: not "
-				    "a record kss stores", name, id);
-		}
+	if (!json_is_object(u))
+		return "not a user (an object)";
+	if (!json_is_string(name) || !kss_valid_name(json_string_value(name),
+	    json_string_length(name)))
+		return "no user name kss accepts";
+	if (!credential(u, s))
+		return "no credential (one \"key_hash\" or \"raw_key\")";
+	if (docs != NULL && !json_is_object(docs))
+		return "\"documents\" is not an object";
+	return NULL;
+}
+
+/* Why the export's record r of id cannot be imported, or NULL, with it
+ * as kss stores it in *rec. */
+static const char *
+record_refused(const char *id, const json_t *r, json_t **rec)
+{
+	size_t len;
+	char *text;
+
+	*rec = NULL;
+	if (!kss_valid_name(id, strlen(id)))
+		return "a document id kss refuses";
+	if (!json_is_object(r))
+		return "not a record (an object)";
+	if ((*rec = kss_valid_record(r, id, strlen(id))) == NULL ||
+	    (text = kss_json_dump(*rec, &len)) == NULL) {
+		json_decref(*rec);
+		*rec = NULL;
+		return "out of memory";
 	}
-	return KSS_OK;
+	free(text);
+	if (len >= KSS_STORE_FILE_MAX) {
+		json_decref(*rec);
+		*rec = NULL;
+		return "larger than kss reads (1 MiB)";
+	}
+	return NULL;
 }
 
+/* One record of user (there already, or made by this import, unless
+ * exists is false): stored, or (dry_run) compared with the one stored. */
 static void
-tell(void (*change)(void *, const char *, const char *, const char *),
-    void *ctx, const char *user, const char *doc, const char *what)
+import_doc(struct run *k, const char *user, bool exists, const char *id,
+    const json_t *r)
 {
-	if (change != NULL)
-		change(ctx, user, doc, what);
-}
-
-/* One record: stored, or (dry_run) compared with the one stored. */
-static enum kss_err
-import_doc(struct kss_store *st, const char *user, bool exists,
-    const char *id, const json_t *r, bool dry_run,
-    struct kss_import_counts *n,
-    void (*change)(void *, const char *, const char *, const char *),
-    void *ctx)
-{
-	json_t *rec = kss_valid_record(r, id, strlen(id)), *cur = NULL;
+	struct kss_store *st = k->st;
+	json_t *rec, *cur = NULL;
+	const char *why;
 	enum kss_err e = KSS_OK;
 	bool changed = false, had;
 
-	if (rec == NULL)
-		return KSS_E_SERVER;
-	if (dry_run) {
+	if ((why = record_refused(id, r, &rec)) != NULL) {
+		k->n->docs_skipped++;
+		tell(k, user, id, true, "skipped: %s", why);
+		return;
+	}
+	if (k->dry_run) {
 		/* A corrupt record stored (an error here) would be replaced. */
 		if (exists)
 			e = st->ops->doc_get(st->h, user, id, &cur);
@@ -184,17 +221,103 @@ import_doc(struct kss_store *st, const char *user, bool exists,
 	}
 	json_decref(cur);
 	json_decref(rec);
-	if (e != KSS_OK)
+	if (e != KSS_OK) {
+		k->n->docs_skipped++;
+		tell(k, user, id, true, "not imported: the store failed");
+	} else if (!changed)
+		k->n->docs_kept++;
+	else {
+		*(had ? &k->n->docs_updated : &k->n->docs_added) += 1;
+		tell(k, user, id, false, "%s", had ? "updated (newer)" :
+		    "added");
+	}
+}
+
+/* The export's user u, users[i]. */
+static void
+import_user(struct run *k, const json_t *u, size_t i)
+{
+	struct kss_store *st = k->st;
+	struct kss_secret s, cur = {NULL, false};
+	const json_t *docs = json_object_get(u, "documents"), *r;
+	const char *user, *why, *id;
+	char at[32];
+	enum kss_err e;
+	bool exists;
+
+	if ((why = user_refused(u, &s)) != NULL) {
+		snprintf(at, sizeof(at), "(users[%zu])", i);
+		user = json_string_value(json_object_get(u, "name"));
+		k->n->users_skipped++;
+		k->n->docs_skipped += (int)json_object_size(docs);
+		tell(k, user != NULL ? user : at, NULL, true, "skipped: %s%s%s",
+		    why, user != NULL ? " " : "", user != NULL ? at : "");
+		return;
+	}
+	user = json_string_value(json_object_get(u, "name"));
+	e = st->ops->secret_get(st->h, user, &cur);
+	exists = e == KSS_OK;
+	if (e == KSS_OK) {
+		k->n->users_kept++;
+		/* A raw key this store has hashed since (a login,
+		 * migrate) is the same credential. */
+		if ((cur.hashed != s.hashed || strcmp(cur.value, s.value)) &&
+		    !(cur.hashed && !s.hashed && kss_auth_verify(&cur,
+		    s.value))) {
+			k->n->keys_differ++;
+			tell(k, user, NULL, false, "kept: the credential here "
+			    "differs from the file's");
+		}
+	} else if (e == KSS_E_NO_ACCOUNT) {
+		k->n->users_created++;
+		e = k->dry_run ? KSS_OK : st->ops->user_create_secret(st->h,
+		    user, &s);
+		if (e == KSS_OK)
+			tell(k, user, NULL, false, "created");
+	}
+	kss_secret_free(&cur);
+	if (e != KSS_OK) {
+		k->result = KSS_E_SERVER;
+		return;
+	}
+	json_object_foreach((json_t *)docs, id, r)
+		import_doc(k, user, exists || !k->dry_run, id, r);
+}
+
+enum kss_err
+kss_backup_import_report(struct kss_store *st, const json_t *in,
+    bool dry_run, struct kss_import_counts *n,
+    const struct kss_import_report *r, char **why)
+{
+	struct run k = {st, dry_run, n, r, KSS_OK};
+	const json_t *u;
+	enum kss_err e;
+	size_t i;
+
+	memset(n, 0, sizeof(*n));
+	*why = NULL;
+	if ((e = shape(in, why)) != KSS_OK)
 		return e;
-	if (!changed)
-		n->docs_kept++;
-	else if (had)
-		n->docs_updated++;
-	else
-		n->docs_added++;
-	if (changed)
-		tell(change, ctx, user, id, had ? "updated (newer)" : "added");
-	return KSS_OK;
+	json_array_foreach(json_object_get(in, "users"), i, u)
+		import_user(&k, u, i);
+	return k.result;
+}
+
+/* kss_backup_import()'s change, as a report's say. */
+struct told {
+	void (*change)(void *, const char *, const char *, const char *);
+	void *ctx;
+};
+
+static void
+told(void *ctx, const char *user, const char *doc, const char *what,
+    bool problem)
+{
+	struct told *t = ctx;
+
+	(void)problem;
+	if (t->change != NULL)
+		t->change(t->ctx, user, doc, what);
 }
 
 enum kss_err
@@ -203,51 +326,8 @@ kss_backup_import(struct kss_store *st, const json_t *in, bool dry_run,
     void (*change)(void *ctx, const char *user, const char *doc,
 	const char *what), void *ctx, char **why)
 {
-	struct kss_secret s, cur = {NULL, false};
-	const json_t *u, *r;
-	enum kss_err e, result = KSS_OK;
-	const char *user, *id;
-	bool exists;
-	size_t i;
+	struct told t = {change, ctx};
+	const struct kss_import_report r = {told, &t};
 
-	memset(n, 0, sizeof(*n));
-	*why = NULL;
-	if ((e = check(in, why)) != KSS_OK)
-		return e;
-	json_array_foreach(json_object_get(in, "users"), i, u) {
-		user = json_string_value(json_object_get(u, "name"));
-		credential(u, &s);
-		e = st->ops->secret_get(st->h, user, &cur);
-		exists = e == KSS_OK;
-		if (e == KSS_OK) {
-			n->users_kept++;
-			/* A raw key this store has hashed since (a login,
-			 * migrate) is the same credential. */
-			if ((cur.hashed != s.hashed || strcmp(cur.value, s.value)) &&
-			    !(cur.hashed && !s.hashed &&
-			    kss_auth_verify(&cur, s.value))) {
-				n->keys_differ++;
-				tell(change, ctx, user, NULL, "kept: the "
-				    "credential here differs from the file's");
-			}
-		} else if (e == KSS_E_NO_ACCOUNT) {
-			n->users_created++;
-			e = dry_run ? KSS_OK : st->ops->user_create_secret(st->h,
-			    user, &s);
-			if (e == KSS_OK)
-				tell(change, ctx, user, NULL, "created");
-		}
-		kss_secret_free(&cur);
-		if (e != KSS_OK) {
-			result = KSS_E_SERVER;
-			continue;
-		}
-		json_object_foreach((json_t *)json_object_get(u, "documents"),
-		    id, r) {
-			if (import_doc(st, user, exists || !dry_run, id, r,
-			    dry_run, n, change, ctx) != KSS_OK)
-				result = KSS_E_SERVER;
-		}
-	}
-	return result;
+	return kss_backup_import_report(st, in, dry_run, n, &r, why);
 }

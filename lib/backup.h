@@ -30,20 +30,41 @@ struct kss_import_counts {
 	int users_created;
 	int users_kept;		/* there already; their credential stays */
 	int keys_differ;	/* of those, holding another credential */
+	int users_skipped;	/* not imported (said), nor their records */
 	int docs_added, docs_updated, docs_kept;
+	int docs_skipped;	/* not imported (said), a skipped user's too */
 };
 
-/* Checks the whole of in first: a document that is not an export kss
- * reads is refused with KSS_E_INVALID, nothing changed, and *why (a
- * malloc'd line naming the place) says what. Then each user is created
- * when missing, with its credential as stored; a user already there
- * keeps its own. Each record is stored as kss answers it
- * (kss_valid_record()) unless the one stored is at least as new
- * (doc_put_newer): importing twice changes nothing. Each change (or,
- * with dry_run, each change it would make and does not) is told to
- * change (may be NULL) as user, document (NULL for the account) and
- * what. KSS_E_SERVER (logged) when a write failed; the import goes on
- * with the other users. */
+/* What an import tells, one call per change made (or, dry_run, to make)
+ * and per thing it leaves out (problem): user (the name the file gives,
+ * or "(users[N])" where it gives none), document (NULL for the
+ * account), and what. */
+struct kss_import_report {
+	void (*say)(void *ctx, const char *user, const char *doc,
+	    const char *what, bool problem);
+	void *ctx;
+};
+
+/* Imports the export in. A document that is not an export (no
+ * "kss_export", another version, no "users" list) is refused whole with
+ * KSS_E_INVALID, nothing changed, and *why (a malloc'd line) says what.
+ * Else each user and each record is judged on its own: one kss could not
+ * take (a name or document id kss refuses, no credential kss can verify,
+ * a record that is no object or larger than the store reads) is left out
+ * and told, and the rest is imported. Each user is created when missing,
+ * with its credential as stored; a user already there keeps its own.
+ * Each record is stored as kss answers it (kss_valid_record()), strings
+ * of any length as the original kss stored them, unless the one stored
+ * is at least as new (doc_put_newer): importing twice changes nothing.
+ * With dry_run nothing is written, and what would be done is told.
+ * KSS_E_SERVER when something was left out (a write that failed is
+ * logged by the store too). r may be NULL. */
+enum kss_err kss_backup_import_report(struct kss_store *st, const json_t *in,
+    bool dry_run, struct kss_import_counts *n,
+    const struct kss_import_report *r, char **why);
+
+/* kss_backup_import_report(), with its changes and problems alike told
+ * to change (may be NULL). */
 enum kss_err kss_backup_import(struct kss_store *st, const json_t *in,
     bool dry_run, struct kss_import_counts *n,
     void (*change)(void *ctx, const char *user, const char *doc,

@@ -521,13 +521,14 @@ kss_migrate_in_place(struct kss_store *st, int cost, bool dry_run,
 	return 0;
 }
 
-/* An import's change, as migrate's. */
+/* An import's change or problem, as migrate's. */
 static void
-copied(void *ctx, const char *user, const char *doc, const char *what)
+copied(void *ctx, const char *user, const char *doc, const char *what,
+    bool problem)
 {
 	struct kss_migrate_report *r = ctx;
 
-	report(r, false, user, doc, "%s", what);
+	report(r, problem, user, doc, "%s", what);
 }
 
 int
@@ -535,6 +536,7 @@ kss_migrate_copy(const char *dir, struct kss_store *to, int cost,
     bool dry_run, struct kss_migrate_report *r)
 {
 	struct kss_secret there = {NULL, false};
+	const struct kss_import_report told = {copied, r};
 	struct kss_import_counts n;
 	struct src_user u;
 	json_t *users = json_array(), *docs, *in, *one;
@@ -583,8 +585,8 @@ kss_migrate_copy(const char *dir, struct kss_store *to, int cost,
 	close(root);
 	in = json_pack("{s:i, s:o}", "kss_export", KSS_EXPORT_VERSION, "users",
 	    users);
-	if (rc == 0 && (in == NULL || kss_backup_import(to, in, dry_run, &n,
-	    copied, r, &why) != KSS_OK)) {
+	if (rc == 0 && (in == NULL || kss_backup_import_report(to, in, dry_run,
+	    &n, &told, &why) != KSS_OK)) {
 		report(r, true, NULL, NULL, "the copy is not whole%s%s",
 		    why != NULL ? ": " : " (see above)", why != NULL ? why : "");
 		free(why);

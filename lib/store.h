@@ -101,6 +101,10 @@ enum kss_err kss_store_open(const struct kss_config *cfg,
  * that follow. */
 void kss_store_set_fsync(struct kss_store *st, bool on);
 
+/* The largest file the file store reads (a record, an auth.json): it
+ * writes none larger, and an import takes no larger record. */
+#define KSS_STORE_FILE_MAX (1024 * 1024)
+
 /* Opens the file store at dir, creating it 0700 when missing. Failures
  * are logged and return KSS_E_SERVER. */
 enum kss_err kss_store_file_open(const char *dir, const struct kss_log *log,

@@ -61,7 +61,6 @@
 
 #define LAYOUT_FILE ".kss-layout"
 #define LAYOUT_PROBE ".KSS-LAYOUT"	/* LAYOUT_FILE in other letters */
-#define FILE_MAX (1024 * 1024)		/* no record kss writes comes near */
 
 enum layout {
 	LAYOUT_PLAIN,		/* the original kss's names */
@@ -145,9 +144,10 @@ open_dir_at(int at, const char *name)
 	return openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-/* Reads all of the regular file open as fd (at most FILE_MAX bytes) into
- * a malloc'd buffer, and closes fd. -1 with errno on failure: EFBIG when
- * too large, EINVAL when not a regular file, else the I/O error. */
+/* Reads all of the regular file open as fd (at most KSS_STORE_FILE_MAX
+ * bytes) into a malloc'd buffer, and closes fd. -1 with errno on failure:
+ * EFBIG when too large, EINVAL when not a regular file, else the I/O
+ * error. */
 static int
 read_fd(int fd, char **buf, size_t *len)
 {
@@ -164,7 +164,7 @@ read_fd(int fd, char **buf, size_t *len)
 		errno = EINVAL;
 		goto err;
 	}
-	if (st.st_size > FILE_MAX) {
+	if (st.st_size > KSS_STORE_FILE_MAX) {
 		errno = EFBIG;
 		goto err;
 	}
@@ -393,6 +393,12 @@ write_json(struct fstore *fs, int dir, const char *name, const json_t *v)
 
 	if ((text = kss_json_dump(v, &len)) == NULL)
 		return fail(fs, "cannot encode", name);
+	/* A file too large to read back would lose the record for good. */
+	if (len >= KSS_STORE_FILE_MAX) {
+		free(text);
+		errno = EFBIG;
+		return fail(fs, "cannot write", name);
+	}
 	/* The newline makes the file a text file, as the original kss's. */
 	text[len] = '\n';
 	snprintf(tmp, sizeof(tmp), ".tmp-%ld", (long)doc_slot(name));

@@ -451,18 +451,19 @@ as ann "$K_R" KSS_DIR="$TMP/restored" GET /syncs/progress/0b229176d4e8db7f6d2b5a
 is "$STATUS $(jf .progress)" '200 "/body/from-file"' "the newer record from the file wins"
 as rita "$(key_of 'rita-pass')" KSS_DIR="$TMP/restored" GET /syncs/progress/r1
 is "$(jf .progress)" '"9"' "an older one from the file does not"
-printf '{"kss_export": 1, "users": [{"name": "ok", "raw_key": "k", "documents": {}}, {"name": "a:b", "raw_key": "k"}]}' >"$TMP/bad.json"
+# What import cannot take is left out, each said; the rest lands.
+printf '{"kss_export": 1, "users": [{"name": "ok", "raw_key": "k", "documents": {"d": "str", "e": {"progress": "pe", "timestamp": 5}}}, {"name": "a:b", "raw_key": "k"}, {"name": "two", "raw_key": "k", "key_hash": "$y$x"}, 7]}' >"$TMP/bad.json"
 adm -d "$TMP/restored" import "$TMP/bad.json"
-is "$RC" 1 "an export with a name kss refuses: exit 1"
-like "$ERR" 'users\[1\]: no user name kss accepts; nothing imported' "naming the place"
-adm -d "$TMP/restored" user list --json
-is "$(printf '%s' "$OUT" | jq -r '.[] | select(.name == "ok") | .name')" "" "nothing was imported from it"
-printf '{"kss_export": 1, "users": [{"name": "ok", "raw_key": "k", "key_hash": "$y$x"}]}' >"$TMP/bad.json"
+is "$RC" 1 "an export holding what kss refuses: exit 1"
+like "$OUT" "'a:b': skipped: no user name kss accepts \(users\[1\]\)" "a name kss refuses is said"
+like "$OUT" "'two': skipped: no credential \(one \"key_hash\" or \"raw_key\"\)" "two credentials for one user"
+like "$OUT" "'\(users\[3\]\)': skipped: not a user \(an object\)" "an entry that is no user"
+like "$OUT" "'ok' 'd': skipped: not a record \(an object\)" "a record that is not an object"
+as ok k KSS_DIR="$TMP/restored" GET /syncs/progress/e
+is "$STATUS $(jf .progress)" '200 "pe"' "and the rest is imported"
+printf '{"kss_export": 1, "users": {}}' >"$TMP/bad.json"
 adm -d "$TMP/restored" import "$TMP/bad.json"
-like "$RC:$ERR" '^1:.*user ok: no credential \(one' "two credentials for one user: exit 1"
-printf '{"kss_export": 1, "users": [{"name": "ok", "raw_key": "k", "documents": {"d": "str"}}]}' >"$TMP/bad.json"
-adm -d "$TMP/restored" import "$TMP/bad.json"
-like "$RC:$ERR" '^1:.*document d: not a record' "a record that is not an object: exit 1"
+like "$RC:$ERR" '^1:.*no "users" list; nothing imported' "a file of another shape is refused whole"
 printf '[1, 2' >"$TMP/bad.json"
 adm -d "$TMP/restored" import "$TMP/bad.json"
 like "$RC:$ERR" "^1:kss-admin: '$TMP/bad.json': .*\(line 1\)" "a file that is not JSON: exit 1, naming it"
@@ -470,6 +471,26 @@ adm -d "$TMP/restored" import - <"$TMP/export.json"
 is "$RC" 0 "import - reads standard input"
 adm -d "$TMP/restored" import "$TMP/missing.json"
 is "$RC" 1 "import of a missing file: exit 1"
+# The original kss stored strings of any length, and kss serves them: a
+# backup of them restores, and migrate --to copies them.
+mkdir -p "$TMP/long/alice"
+printf '{"x-auth-user":"alice","x-auth-key":"%s"}' "$(key_of 'alice-pass')" >"$TMP/long/alice/auth.json"
+long5k=$(head -c 5000 /dev/zero | tr '\0' x)
+printf '{"document":"long","progress":"%s","percentage":0.1,"device":"K","timestamp":5}' "$long5k" >"$TMP/long/alice/long.json"
+printf '{"document":"short","progress":"s","percentage":0.2,"device":"K","timestamp":6}' >"$TMP/long/alice/short.json"
+adm -d "$TMP/long" export
+is "$RC" 0 "export of a record holding 5000 bytes of progress"
+printf '%s\n' "$OUT" >"$TMP/long.json"
+adm -d "$TMP/long-restored" import "$TMP/long.json"
+is "$RC" 0 "imports: a backup kss-admin made restores"
+as alice "$(key_of 'alice-pass')" KSS_DIR="$TMP/long-restored" GET /syncs/progress/long
+is "$STATUS $(jf .progress | wc -c)" "200 5003" "the long record is there, whole"
+adm migrate "$TMP/long" --to "$TMP/long-migrated"
+is "$RC" 0 "migrate --to of that folder"
+as alice "$(key_of 'alice-pass')" KSS_DIR="$TMP/long-migrated" GET /syncs/progress/long
+is "$STATUS $(jf .progress | wc -c)" "200 5003" "copies the long record"
+as alice "$(key_of 'alice-pass')" KSS_DIR="$TMP/long-migrated" GET /syncs/progress/short
+is "$STATUS $(jf .progress)" '200 "s"' "and the others"
 
 # --- check ---
 rm -rf "$DATA/rita"

@@ -334,6 +334,80 @@ backup(void)
 }
 
 static void
+count_problem(void *ctx, const char *user, const char *doc, const char *what,
+    bool problem)
+{
+	(void)user, (void)doc, (void)what;
+	((int *)ctx)[problem]++;
+}
+
+/* A record as the original kss stored it, a string over 4 KiB in it,
+ * goes through export and import; what import cannot take is left out,
+ * each told as a problem, the rest imported. */
+static void
+backup_each(void)
+{
+	struct kss_secret raw = {"rawkey", false};
+	const struct kss_import_report *none = NULL;
+	struct kss_import_report told;
+	struct kss_import_counts n;
+	struct kss_store a, b;
+	json_t *out = NULL, *r, *big, *docs;
+	char *why = NULL, *text;
+	int said[2] = {0, 0};
+
+	if (kss_store_mem_open(&a) != KSS_OK || kss_store_mem_open(&b) != KSS_OK) {
+		ok(0, "backup: two memory stores");
+		return;
+	}
+	text = calloc(1, KSS_STORE_FILE_MAX + 1);
+	memset(text, 'x', 5000);
+	a.ops->user_create_secret(a.h, "raw", &raw);
+	r = rec("long", "Kobo", 1700000000);
+	json_object_set_new(r, "progress", json_string(text));
+	a.ops->doc_put(a.h, "raw", &raw, "long", r);
+	json_decref(r);
+	kss_backup_export(&a, &out);
+	is_int(kss_backup_import_report(&b, out, false, &n, none, &why), KSS_OK,
+	    "backup: a record holding 5000 bytes imports");
+	ok(b.ops->doc_get(b.h, "raw", "long", &r) == KSS_OK && r != NULL &&
+	    strlen(json_string_value(json_object_get(r, "progress"))) == 5000,
+	    "backup: whole");
+	json_decref(r);
+
+	docs = json_object_get(json_array_get(json_object_get(out, "users"),
+	    0), "documents");
+	json_object_set_new(docs, "not-a-record", json_string("x"));
+	json_object_set_new(docs, "a:b", json_object());
+	memset(text, 'y', KSS_STORE_FILE_MAX);
+	big = rec("big", "Kobo", 1700000000);
+	json_object_set_new(big, "progress", json_string(text));
+	json_object_set_new(docs, "big", big);
+	json_object_set_new(docs, "new", rec("new", "Kobo", 1700000001));
+	json_array_append_new(json_object_get(out, "users"), json_pack(
+	    "{s:s, s:s}", "name", "x:y", "raw_key", "k"));
+	json_array_append_new(json_object_get(out, "users"), json_pack(
+	    "{s:s, s:s}", "name", "weak", "key_hash", "$y$a"));
+	told.say = count_problem;
+	told.ctx = said;
+	is_int(kss_backup_import_report(&b, out, false, &n, &told, &why),
+	    KSS_E_SERVER, "backup: an import with what kss cannot take: "
+	    "an error");
+	ok(why == NULL, "backup: yet not refused whole");
+	ok(n.docs_added == 1 && n.docs_kept == 1 && n.docs_skipped == 3 &&
+	    n.users_skipped == 1 && n.users_created == 1,
+	    "backup: the new record lands, three are skipped, and a user");
+	is_int(said[1], 4, "backup: each thing left out is told as a problem");
+	ok(b.ops->doc_get(b.h, "raw", "new", &r) == KSS_OK && r != NULL,
+	    "backup: the new record is there");
+	json_decref(r);
+	free(text);
+	json_decref(out);
+	kss_store_close(&a);
+	kss_store_close(&b);
+}
+
+static void
 warned(void *ctx, const char *path)
 {
 	(void)path;
@@ -416,6 +490,7 @@ main(void)
 	docids(root);
 	commands();
 	backup();
+	backup_each();
 	library(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)

@@ -1293,7 +1293,7 @@ file_admin(const char *root)
 {
 	static const struct kss_secret ann = {"$y$same", true};
 	struct kss_secret raw = {"rawkey", false};
-	char dir[600], p[700], id[200], user[200];
+	char dir[600], p[700], id[200], user[200], *big;
 	json_t *list, *r;
 	struct kss_store st;
 	long long slot;
@@ -1419,6 +1419,20 @@ file_admin(const char *root)
 	    "admin: an import over a corrupt record");
 	ok(changed && strstr(slurp(dir, "ann/imp.json"), "\"p\"") != NULL,
 	    "admin: replaces it");
+	json_decref(r);
+	/* A file too large to read back is never written. */
+	r = rec("huge", "p", NULL);
+	if ((big = calloc(1, KSS_STORE_FILE_MAX + 1)) != NULL) {
+		memset(big, 'x', KSS_STORE_FILE_MAX);
+		json_object_set_new(r, "progress", json_string(big));
+		free(big);
+	}
+	i = (size_t)count_prefix(dir, "ann", ".tmp-");
+	is_int(st.ops->doc_put_newer(st.h, "ann", "huge", r, &changed),
+	    KSS_E_SERVER, "admin: a record larger than the store reads is "
+	    "refused");
+	ok(!exists(dir, "ann/huge.json") && count_prefix(dir, "ann",
+	    ".tmp-") == (int)i, "admin: nothing written, nothing left");
 	json_decref(r);
 	put_file(dir, "carl/auth.json", "{\"x-auth-user\": \"carl\", ");
 	logged[0] = '\0';
