@@ -148,14 +148,15 @@ user_refused(const json_t *u, struct kss_secret *s)
 	const json_t *docs = json_object_get(u, "documents");
 
 	if (!json_is_object(u))
-		return "not a user (an object)";
+		return "skipped: not a user (an object)";
 	if (!json_is_string(name) || !kss_valid_name(json_string_value(name),
 	    json_string_length(name)))
-		return "no user name kss accepts";
+		return "skipped: no user name kss accepts";
 	if (!credential(u, s))
-		return "no credential (one \"key_hash\" or \"raw_key\")";
+		return "skipped: no credential (one \"key_hash\" or "
+		    "\"raw_key\")";
 	if (docs != NULL && !json_is_object(docs))
-		return "\"documents\" is not an object";
+		return "skipped: \"documents\" is not an object";
 	return NULL;
 }
 
@@ -233,51 +234,76 @@ import_doc(struct run *k, const char *user, bool exists, const char *id,
 	}
 }
 
-/* The export's user u, users[i]. */
-static void
-import_user(struct run *k, const json_t *u, size_t i)
+/* Finds user here, or creates it holding s. NULL when its records may
+ * follow (*exists: it was here before), else why not. */
+static const char *
+account(struct run *k, const char *user, const struct kss_secret *s,
+    bool *exists)
 {
 	struct kss_store *st = k->st;
-	struct kss_secret s, cur = {NULL, false};
-	const json_t *docs = json_object_get(u, "documents"), *r;
-	const char *user, *why, *id;
-	char at[32];
-	enum kss_err e;
-	bool exists;
+	struct kss_secret cur = {NULL, false};
+	enum kss_err e = st->ops->secret_get(st->h, user, &cur);
 
-	if ((why = user_refused(u, &s)) != NULL) {
-		snprintf(at, sizeof(at), "(users[%zu])", i);
-		user = json_string_value(json_object_get(u, "name"));
-		k->n->users_skipped++;
-		k->n->docs_skipped += (int)json_object_size(docs);
-		tell(k, user != NULL ? user : at, NULL, true, "skipped: %s%s%s",
-		    why, user != NULL ? " " : "", user != NULL ? at : "");
-		return;
-	}
-	user = json_string_value(json_object_get(u, "name"));
-	e = st->ops->secret_get(st->h, user, &cur);
-	exists = e == KSS_OK;
+	*exists = e == KSS_OK;
 	if (e == KSS_OK) {
 		k->n->users_kept++;
-		/* A raw key this store has hashed since (a login,
-		 * migrate) is the same credential. */
-		if ((cur.hashed != s.hashed || strcmp(cur.value, s.value)) &&
-		    !(cur.hashed && !s.hashed && kss_auth_verify(&cur,
-		    s.value))) {
+		/* A raw key this store has hashed since (a login, migrate)
+		 * is the same credential. */
+		if ((cur.hashed != s->hashed || strcmp(cur.value, s->value)) &&
+		    !(cur.hashed && !s->hashed && kss_auth_verify(&cur,
+		    s->value))) {
 			k->n->keys_differ++;
 			tell(k, user, NULL, false, "kept: the credential here "
 			    "differs from the file's");
 		}
-	} else if (e == KSS_E_NO_ACCOUNT) {
-		k->n->users_created++;
-		e = k->dry_run ? KSS_OK : st->ops->user_create_secret(st->h,
-		    user, &s);
-		if (e == KSS_OK)
-			tell(k, user, NULL, false, "created");
+		kss_secret_free(&cur);
+		return NULL;
 	}
-	kss_secret_free(&cur);
-	if (e != KSS_OK) {
-		k->result = KSS_E_SERVER;
+	if (e != KSS_E_NO_ACCOUNT)
+		return "not imported: the account here cannot be read";
+	if (!k->dry_run &&
+	    (e = st->ops->user_create_secret(st->h, user, s)) != KSS_OK)
+		return e == KSS_E_USER_EXISTS ? "not created: the name is taken "
+		    "(made meanwhile, or a folder without an account: "
+		    "kss-admin check)" : "not created: the store failed";
+	/* Counted once the store made it. */
+	k->n->users_created++;
+	tell(k, user, NULL, false, "created");
+	return NULL;
+}
+
+/* user, and the records docs of it, left out for why; at says where it
+ * stands in the file (or NULL). */
+static void
+user_left_out(struct run *k, const char *user, const json_t *docs,
+    const char *why, const char *at)
+{
+	k->n->users_skipped++;
+	k->n->docs_skipped += (int)json_object_size(docs);
+	tell(k, user, NULL, true, "%s%s%s", why, at != NULL ? " " : "",
+	    at != NULL ? at : "");
+}
+
+/* The export's user u, users[i]. */
+static void
+import_user(struct run *k, const json_t *u, size_t i)
+{
+	const json_t *docs = json_object_get(u, "documents"), *r;
+	const char *user = json_string_value(json_object_get(u, "name"));
+	const char *why, *id;
+	struct kss_secret s;
+	char at[32];
+	bool exists;
+
+	if ((why = user_refused(u, &s)) != NULL) {
+		/* The name may be none: where it stands says which. */
+		snprintf(at, sizeof(at), "(users[%zu])", i);
+		user_left_out(k, user != NULL ? user : at, docs, why,
+		    user != NULL ? at : NULL);
+		return;
+	}
+	if ((why = account(k, user, &s, &exists)) != NULL) {
+		user_left_out(k, user, docs, why, NULL);
 		return;
 	}
 	json_object_foreach((json_t *)docs, id, r)

@@ -491,6 +491,14 @@ as alice "$(key_of 'alice-pass')" KSS_DIR="$TMP/long-migrated" GET /syncs/progre
 is "$STATUS $(jf .progress | wc -c)" "200 5003" "copies the long record"
 as alice "$(key_of 'alice-pass')" KSS_DIR="$TMP/long-migrated" GET /syncs/progress/short
 is "$STATUS $(jf .progress)" '200 "s"' "and the others"
+# A user the store does not create is not counted as created, and is
+# named; so are the records left out with it.
+mkdir -p -m 700 "$TMP/blocked/alice"
+adm -d "$TMP/blocked" import "$TMP/long.json"
+is "$RC" 1 "import where a user cannot be created: exit 1"
+like "$OUT" "'alice': not created: the name is taken" "the user is named, and why"
+like "$(printf '%s\n' "$OUT" | tail -1)" "^0 users created, 0 already here; 0 documents added" \
+    "nor counted as created"
 
 # --- check ---
 rm -rf "$DATA/rita"
