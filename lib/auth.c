@@ -69,6 +69,43 @@ kss_auth_hash(const char *key, int cost, char **hash)
 	return e;
 }
 
+/* The length of the run of crypt(3)'s base-64 characters s starts with. */
+static size_t
+b64_span(const char *s)
+{
+	return strspn(s, "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz");
+}
+
+bool
+kss_auth_hash_valid(const char *hash)
+{
+	/* Only the setting's params depend on the cost, so the entropy
+	 * of the salt made here does not matter. */
+	static const char entropy[16] = "kss:hash-check!!";
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	const char *salt, *end;
+	size_t params;
+	int cost;
+
+	if (strncmp(hash, "$y$", 3) != 0 || (params = b64_span(hash + 3)) == 0 ||
+	    hash[3 + params] != '$')
+		return false;
+	salt = hash + 3 + params + 1;
+	end = salt + b64_span(salt);
+	/* yescrypt's hash: 256 bits, 43 characters. */
+	if (end == salt || *end != '$' || b64_span(end + 1) != 43 ||
+	    end[44] != '\0')
+		return false;
+	for (cost = 1; cost <= 11; cost++) {
+		if (crypt_gensalt_rn("$y$", (unsigned long)cost, entropy,
+		    sizeof(entropy), setting, sizeof(setting)) != NULL &&
+		    strncmp(setting, hash, 3 + params + 1) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool
 ct_equal(const char *a, const char *b)
 {

@@ -20,6 +20,14 @@ struct kss_throttle;
  * as the hex of its SHA-256. */
 enum kss_err kss_auth_hash(const char *key, int cost, char **hash);
 
+/* Whether hash is a credential kss can verify and would make itself: a
+ * whole yescrypt hash ("$y$<params>$<salt>$<hash>") at one of the costs
+ * kss_auth_hash() takes. A hash of another method, md5crypt say, would
+ * let a copy of the data folder be guessed at far less than the KDF's
+ * cost; params of no cost kss makes could cost any time at each login.
+ * No KDF is run. */
+bool kss_auth_hash_valid(const char *hash);
+
 /* Whether key matches the stored secret, in time that does not depend on
  * where they differ. */
 bool kss_auth_verify(const struct kss_secret *s, const char *key);

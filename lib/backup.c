@@ -120,8 +120,8 @@ tell(struct run *k, const char *user, const char *doc, bool problem,
 	k->r->say(k->r->ctx, user, doc, what, problem);
 }
 
-/* A credential as an export holds it: exactly one of key_hash (a crypt
- * hash, "$...") and raw_key, a key as a client sends it. */
+/* A credential as an export holds it: exactly one of key_hash and
+ * raw_key, a key as a client sends it (no NUL in either). */
 static bool
 credential(const json_t *u, struct kss_secret *s)
 {
@@ -132,7 +132,7 @@ credential(const json_t *u, struct kss_secret *s)
 	if ((h == NULL) == (r == NULL) || *v == '\0' ||
 	    strlen(v) > KSS_KEY_MAX ||
 	    strlen(v) != json_string_length(json_object_get(u,
-	    h != NULL ? "key_hash" : "raw_key")) || (h != NULL && *h != '$'))
+	    h != NULL ? "key_hash" : "raw_key")))
 		return false;
 	s->value = (char *)v;
 	s->hashed = h != NULL;
@@ -155,6 +155,9 @@ user_refused(const json_t *u, struct kss_secret *s)
 	if (!credential(u, s))
 		return "skipped: no credential (one \"key_hash\" or "
 		    "\"raw_key\")";
+	if (s->hashed && !kss_auth_hash_valid(s->value))
+		return "skipped: no credential kss can verify (a yescrypt "
+		    "hash kss makes, or a raw key)";
 	if (docs != NULL && !json_is_object(docs))
 		return "skipped: \"documents\" is not an object";
 	return NULL;

@@ -461,6 +461,10 @@ like "$OUT" "'\(users\[3\]\)': skipped: not a user \(an object\)" "an entry that
 like "$OUT" "'ok' 'd': skipped: not a record \(an object\)" "a record that is not an object"
 as ok k KSS_DIR="$TMP/restored" GET /syncs/progress/e
 is "$STATUS $(jf .progress)" '200 "pe"' "and the rest is imported"
+printf '{"kss_export": 1, "users": [{"name": "md5", "key_hash": "$1$salt$qJH7.N4xYta3aEG/dfqo/0"}]}' >"$TMP/bad.json"
+adm -d "$TMP/restored" import "$TMP/bad.json"
+like "$RC:$OUT" "^1:'md5': skipped: no credential kss can verify \(a yescrypt hash kss makes, or a raw key\)" \
+    "a hash kss does not make (md5crypt) is refused"
 printf '{"kss_export": 1, "users": {}}' >"$TMP/bad.json"
 adm -d "$TMP/restored" import "$TMP/bad.json"
 like "$RC:$ERR" '^1:.*no "users" list; nothing imported' "a file of another shape is refused whole"

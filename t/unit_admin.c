@@ -280,15 +280,16 @@ count_change(void *ctx, const char *user, const char *doc, const char *what)
 static void
 backup(void)
 {
-	struct kss_secret raw = {"rawkey", false}, h = {"$y$h", true};
+	struct kss_secret raw = {"rawkey", false}, h = {NULL, true};
 	struct kss_import_counts n;
 	struct kss_store a, b;
 	json_t *out = NULL, *out2 = NULL, *r;
 	char *why = NULL, *t1, *t2;
 	int changes = 0;
 
-	if (kss_store_mem_open(&a) != KSS_OK || kss_store_mem_open(&b) != KSS_OK) {
-		ok(0, "backup: two memory stores");
+	if (kss_store_mem_open(&a) != KSS_OK || kss_store_mem_open(&b) != KSS_OK ||
+	    kss_auth_hash("hashed-key", 1, &h.value) != KSS_OK) {
+		ok(0, "backup: two memory stores, a hash");
 		return;
 	}
 	a.ops->user_create_secret(a.h, "raw", &raw);
@@ -329,8 +330,45 @@ backup(void)
 	    "backup: saying why: %s", why != NULL ? why : "(null)");
 	free(why);
 	json_decref(out);
+	kss_secret_free(&h);
 	kss_store_close(&a);
 	kss_store_close(&b);
+}
+
+/* Only a hash kss itself makes is taken as a credential: yescrypt at a
+ * cost kss uses, whole. */
+static void
+hashes(void)
+{
+	static const char *const bad[] = {
+		"$y$a", "$y$j75$", "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$",
+		"$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6",
+		"$y$j9T$$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+		"$y$jzz$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+		"$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7x",
+		"$y$j9T$F5Jx5fExr*uPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+		"$gy$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+		"$1$salt$qJH7.N4xYta3aEG/dfqo/0", "$6$salt$x", "*", "",
+	};
+	char *hash = NULL;
+	size_t i;
+	int cost;
+
+	for (cost = 1; cost <= 6; cost += 5) {
+		if (kss_auth_hash("5f4dcc3b5aa765d61d8327deb882cf99", cost,
+		    &hash) != KSS_OK)
+			ok(0, "hash: at cost %d", cost);
+		else
+			ok(kss_auth_hash_valid(hash), "hash: kss's own at cost "
+			    "%d is taken (%s)", cost, hash);
+		free(hash);
+		hash = NULL;
+	}
+	ok(kss_auth_hash_valid("$y$j9T$F5Jx5fExrKuPp53xLKQ..1$"
+	    "X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7"),
+	    "hash: a yescrypt hash at cost 5");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(!kss_auth_hash_valid(bad[i]), "hash: refused: '%s'", bad[i]);
 }
 
 static void
@@ -395,9 +433,10 @@ backup_each(void)
 	    "an error");
 	ok(why == NULL, "backup: yet not refused whole");
 	ok(n.docs_added == 1 && n.docs_kept == 1 && n.docs_skipped == 3 &&
-	    n.users_skipped == 1 && n.users_created == 1,
-	    "backup: the new record lands, three are skipped, and a user");
-	is_int(said[1], 4, "backup: each thing left out is told as a problem");
+	    n.users_skipped == 2 && n.users_created == 0,
+	    "backup: the new record lands; three are skipped, and two users "
+	    "(a name kss refuses, a hash kss cannot verify)");
+	is_int(said[1], 5, "backup: each thing left out is told as a problem");
 	ok(b.ops->doc_get(b.h, "raw", "new", &r) == KSS_OK && r != NULL,
 	    "backup: the new record is there");
 	json_decref(r);
@@ -491,6 +530,7 @@ main(void)
 	commands();
 	backup();
 	backup_each();
+	hashes();
 	library(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)
