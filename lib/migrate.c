@@ -136,10 +136,10 @@ ends_with(const char *s, const char *tail)
 	return m > n && strcmp(s + m - n, tail) == 0;
 }
 
-/* Reads the user folder folder of root into u. -1 when it is no account
- * migrate can take (said as a problem), leaving it alone. */
+/* Reads the user folder folder, open as dir, into u. -1 when it is no
+ * account migrate can take (said as a problem), leaving it alone. */
 static int
-read_user(int root, const char *folder, struct src_user *u,
+read_user(int dir, const char *folder, struct src_user *u,
     struct kss_migrate_report *r)
 {
 	char dec[KSS_FSNAME_SIZE], id[KSS_FSNAME_SIZE];
@@ -152,20 +152,13 @@ read_user(int root, const char *folder, struct src_user *u,
 
 	memset(u, 0, sizeof(*u));
 	snprintf(u->folder, sizeof(u->folder), "%s", folder);
-	if ((fd = openat(root, folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0) {
-		report(r, true, folder, NULL, "cannot open the folder: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if ((auth = kss_store_file_read(fd, KSS_STORE_AUTH_FILE)) == NULL ||
+	if ((auth = kss_store_file_read(dir, KSS_STORE_AUTH_FILE)) == NULL ||
 	    !json_is_object(auth)) {
 		report(r, true, folder, NULL, "%s: left alone",
 		    auth != NULL || errno == EINVAL ? "auth.json does not parse" :
 		    errno == ENOENT ? "no auth.json (no account)" :
 		    "auth.json cannot be read");
 		json_decref(auth);
-		close(fd);
 		return -1;
 	}
 	/* The original kss named the folder by the name itself; kss by its
@@ -196,13 +189,17 @@ read_user(int root, const char *folder, struct src_user *u,
 	}
 	json_decref(auth);
 	auth = NULL;
-	if ((d = fdopendir(fd)) == NULL) {
+	/* A listing of its own: dir stays the caller's. */
+	if ((fd = fcntl(dir, F_DUPFD_CLOEXEC, 0)) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
 		report(r, true, u->name, NULL, "cannot list the folder: %s",
 		    strerror(errno));
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		user_free(u);
 		return -1;
 	}
+	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
 		    strcmp(de->d_name, KSS_STORE_AUTH_FILE) == 0 ||
@@ -232,8 +229,20 @@ read_user(int root, const char *folder, struct src_user *u,
 	return 0;
 fail:
 	json_decref(auth);
-	close(fd);
 	user_free(u);
+	return -1;
+}
+
+/* Opens the folder folder of root as *dir; -1 (said) when it cannot. */
+static int
+open_folder(int root, const char *folder, int *dir,
+    struct kss_migrate_report *r)
+{
+	if ((*dir = openat(root, folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) >= 0)
+		return 0;
+	report(r, true, folder, NULL, "cannot open the folder: %s",
+	    strerror(errno));
 	return -1;
 }
 
@@ -470,52 +479,83 @@ move_folder(struct kss_store *st, int root, struct src_user *u,
 	    want, merged, merged == 1 ? "" : "s");
 }
 
+/* Opens the user folder folder of root as *dir, to be read and then
+ * changed: one holding an auth.json (an account), unless dry_run, under
+ * its whole lock (*lock, else -1), as a password change takes it, so
+ * that what migrate reads there is what it changes, and a change made
+ * while it waited is not undone. A folder that is no account is only
+ * read (its .lock is not made). -1 (said) when it cannot. */
+static int
+take_folder(struct kss_store *st, int root, const char *folder,
+    bool dry_run, int *dir, int *lock, struct kss_migrate_report *r)
+{
+	char auth[KSS_FSNAME_SIZE + sizeof(KSS_STORE_AUTH_FILE) + 1];
+	struct stat sb;
+
+	*dir = *lock = -1;
+	snprintf(auth, sizeof(auth), "%s/%s", folder, KSS_STORE_AUTH_FILE);
+	if (dry_run || fstatat(root, auth, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return open_folder(root, folder, dir, r);
+	if (kss_store_file_lock(st, folder, dir, lock) == 0)
+		return 0;
+	report(r, true, folder, NULL, "cannot lock the folder: %s",
+	    strerror(errno));
+	return -1;
+}
+
+/* Brings the account u, read from its folder dir under its lock (or,
+ * dry_run, unlocked), into kss's layout. */
+static void
+migrate_user(struct kss_store *st, int root, int dir, struct src_user *u,
+    int cost, bool dry_run, struct kss_migrate_report *r)
+{
+	char want[KSS_FSNAME_SIZE];
+	int n;
+
+	if (kss_store_file_name(st, u->name, KSS_FSNAME_USER, want) < 0) {
+		report(r, true, u->name, NULL, "cannot tell how names are "
+		    "encoded here (.kss-layout): left alone");
+		return;
+	}
+	move_docs(st, dir, u, dry_run, r);
+	fix_auth(st, dir, u, cost, dry_run, r);
+	if ((n = tighten(dir, dry_run)) > 0)
+		report(r, false, u->name, NULL, "permissions tightened (%d: "
+		    "folders 0700, files 0600)", n);
+	if (strcmp(want, u->folder) != 0)
+		move_folder(st, root, u, want, dry_run, r);
+}
+
 int
 kss_migrate_in_place(struct kss_store *st, int cost, bool dry_run,
     struct kss_migrate_report *r)
 {
-	char want[KSS_FSNAME_SIZE];
 	struct src_user u;
 	char **v;
 	size_t i;
-	int root = kss_store_file_root(st), dir, lock, n;
+	int root = kss_store_file_root(st), dir, lock;
 
 	if (root < 0 || (v = folders(root)) == NULL)
 		return -1;
-	if ((n = tighten(root, dry_run)) > 0)
+	if (tighten(root, dry_run) > 0)
 		report(r, false, NULL, NULL, "the data folder made 0700");
 	for (i = 0; v[i] != NULL; i++) {
-		if (read_user(root, v[i], &u, r) < 0)
+		if (take_folder(st, root, v[i], dry_run, &dir, &lock, r) < 0)
 			continue;
-		if (kss_store_file_name(st, u.name, KSS_FSNAME_USER, want) < 0) {
-			report(r, true, u.name, NULL, "cannot tell how names are "
-			    "encoded here (.kss-layout): left alone");
+		if (read_user(dir, v[i], &u, r) == 0) {
+			/* An auth.json put there by hand since take_folder()
+			 * looked: not changed without the lock. */
+			if (!dry_run && lock < 0)
+				report(r, true, u.name, NULL, "auth.json came "
+				    "while migrate looked: left alone (run it "
+				    "again)");
+			else
+				migrate_user(st, root, dir, &u, cost, dry_run, r);
 			user_free(&u);
-			continue;
 		}
-		dir = lock = -1;
-		if (dry_run)
-			dir = openat(root, u.folder, O_RDONLY | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC);
-		else if (kss_store_file_lock(st, u.folder, &dir, &lock) < 0)
-			dir = -1;
-		if (dir < 0) {
-			report(r, true, u.name, NULL, "cannot lock the folder "
-			    "%s: %s", u.folder, strerror(errno));
-			user_free(&u);
-			continue;
-		}
-		move_docs(st, dir, &u, dry_run, r);
-		fix_auth(st, dir, &u, cost, dry_run, r);
-		if ((n = tighten(dir, dry_run)) > 0)
-			report(r, false, u.name, NULL, "permissions tightened "
-			    "(%d: folders 0700, files 0600)", n);
-		if (strcmp(want, u.folder) != 0)
-			move_folder(st, root, &u, want, dry_run, r);
 		if (lock >= 0)
 			close(lock);
 		close(dir);
-		user_free(&u);
 	}
 	folders_free(v);
 	return 0;
@@ -542,7 +582,8 @@ kss_migrate_copy(const char *dir, struct kss_store *to, int cost,
 	json_t *users = json_array(), *docs, *in, *one;
 	char **v = NULL, *why = NULL, *hash;
 	size_t i, k;
-	int root, rc = 0;
+	int root, fd, rc = 0;
+	bool taken;
 
 	if (users == NULL ||
 	    (root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -552,7 +593,11 @@ kss_migrate_copy(const char *dir, struct kss_store *to, int cost,
 	if ((v = folders(root)) == NULL)
 		rc = -1;
 	for (i = 0; rc == 0 && v[i] != NULL; i++) {
-		if (read_user(root, v[i], &u, r) < 0)
+		if (open_folder(root, v[i], &fd, r) < 0)
+			continue;
+		taken = read_user(fd, v[i], &u, r) == 0;
+		close(fd);
+		if (!taken)
 			continue;
 		docs = json_object();
 		for (k = 0; k < u.ndocs; k++)

@@ -15,8 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "lock.h"
 #include "log.h"
+#include "migrate.h"
 #include "store.h"
 #include "tap.h"
 #include "util.h"
@@ -1481,6 +1483,49 @@ file_admin(const char *root)
 	kss_store_close(&st);
 }
 
+/* kss-admin migrate in place works on each account under its whole lock,
+ * as a password change takes it, and on what it reads there: a change
+ * that lands while it waits is what it finds, and is kept. */
+static void
+migrate_locks(const char *root)
+{
+	static const char changed[] =
+	    "{\"x-auth-user\":\"alice\",\"x-auth-key-hash\":\"$y$new\"}\n";
+	struct kss_migrate_report r = {NULL, NULL, 0, 0};
+	char dir[600], p[700];
+	struct kss_store st;
+	pid_t a;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/migrate-lock", root);
+	mkdir(dir, 0700);
+	mkdir(at(dir, "alice"), 0700);
+	put_file(dir, "alice/auth.json",
+	    "{\"x-auth-user\": \"alice\", \"x-auth-key\": \"old-raw-key\"}");
+	snprintf(p, sizeof(p), "%s/alice/.lock", dir);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
+	    (fd = open(p, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    set_range(fd, F_WRLCK, 0, 0) < 0) {
+		ok(0, "migrate: a store, the test holding alice's lock");
+		return;
+	}
+	fflush(stdout);
+	if ((a = fork()) == 0)
+		_exit(kss_migrate_in_place(&st, 1, false, &r) == 0 &&
+		    r.problems == 0 ? 0 : 1);
+	ok(comes_to_wait(p, 1) == 1, "migrate: waits for the user's lock");
+	ok(strstr(slurp(dir, "alice/auth.json"), "old-raw-key") != NULL,
+	    "migrate: and writes nothing meanwhile");
+	/* A password change, holding the lock, writes the new hash. */
+	put_file(dir, "alice/auth.json", changed);
+	close(fd);
+	is_int(ends(a), 0, "migrate: goes on once the lock is free");
+	is_str(slurp(dir, "alice/auth.json"), changed,
+	    "migrate: and keeps the credential it finds under the lock, not "
+	    "the raw key it saw before");
+	kss_store_close(&st);
+}
+
 static void
 open_or_fail(const char *name, enum kss_err e, struct kss_store *st)
 {
@@ -1504,6 +1549,7 @@ main(void)
 	open_or_fail("memory", kss_store_mem_open(&st), &st);
 	file_only(root);
 	file_admin(root);
+	migrate_locks(root);
 	casefold(root);
 	deleted_while_waiting(root);
 	doc_locks(root);
