@@ -400,19 +400,111 @@ fix_auth(struct kss_store *st, int dir, struct src_user *u, int cost,
 	}
 }
 
-/* u's folder, not where kss looks for it, moved there; or, where a
- * folder of u's is there already (an account made anew), its records
- * merged into that one, newer winning, and the old folder removed. */
+/* The entries of the folder dir but its account's own (auth.json, .lock)
+ * and, unless gone, those named in taken: what a merge leaves. -1 when
+ * it cannot be listed. */
+static int
+remains(int dir, const struct src_user *u, const bool *taken)
+{
+	struct dirent *de;
+	size_t i;
+	int fd, n = 0;
+	DIR *d;
+
+	if ((fd = fcntl(dir, F_DUPFD_CLOEXEC, 0)) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, KSS_STORE_AUTH_FILE) == 0 ||
+		    strcmp(de->d_name, KSS_STORE_LOCK_FILE) == 0)
+			continue;
+		for (i = 0; i < u->ndocs; i++) {
+			if (taken[i] && strcmp(u->docs[i].file, de->d_name) == 0)
+				break;
+		}
+		n += i == u->ndocs;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Merges the records of u, read from its folder dir, into the folder
+ * want of the same user (newer winning), and removes from dir each
+ * record it took; dir itself goes only when nothing else is left in it
+ * (what read_user() left alone, files kss does not make), else it stays
+ * with what remains, and that is said. */
 static void
-move_folder(struct kss_store *st, int root, struct src_user *u,
+merge_folder(struct kss_store *st, int root, int dir, struct src_user *u,
+    const char *want, bool dry_run, struct kss_migrate_report *r)
+{
+	bool *taken, changed;
+	json_t *rec;
+	size_t i;
+	int merged = 0, left;
+
+	if ((taken = calloc(u->ndocs + 1, sizeof(*taken))) == NULL) {
+		report(r, true, u->name, NULL, "out of memory: folder %s left "
+		    "alone", u->folder);
+		return;
+	}
+	for (i = 0; i < u->ndocs; i++) {
+		if (dry_run) {
+			taken[i] = true;
+			merged++;
+			continue;
+		}
+		rec = kss_valid_record(u->docs[i].rec, u->docs[i].id,
+		    strlen(u->docs[i].id));
+		if (rec == NULL || st->ops->doc_put_newer(st->h, u->name,
+		    u->docs[i].id, rec, &changed) != KSS_OK)
+			report(r, true, u->name, u->docs[i].id, "cannot merge "
+			    "into %s: left in %s", want, u->folder);
+		else {
+			taken[i] = true;
+			merged += changed;
+			/* Its record is where kss looks now, or an older
+			 * one (a newer there won). */
+			if (unlinkat(dir, u->docs[i].file, 0) < 0 &&
+			    errno != ENOENT)
+				taken[i] = false;
+		}
+		json_decref(rec);
+	}
+	report(r, false, u->name, NULL, "folder %s merged into %s, the account "
+	    "kss finds (%d newer record%s taken; its own key kept)", u->folder,
+	    want, merged, merged == 1 ? "" : "s");
+	if ((left = remains(dir, u, taken)) != 0)
+		report(r, true, u->name, NULL, "folder %s keeps what was not "
+		    "merged (%d file%s%s): left alone", u->folder, left,
+		    left == 1 ? "" : "s", left < 0 ? ", cannot be listed" : "");
+	else if (!dry_run) {
+		unlinkat(dir, KSS_STORE_AUTH_FILE, 0);
+		unlinkat(dir, KSS_STORE_LOCK_FILE, 0);
+		if (unlinkat(root, u->folder, AT_REMOVEDIR) < 0)
+			report(r, true, u->name, NULL, "cannot remove %s: %s",
+			    u->folder, strerror(errno));
+	}
+	if (!dry_run) {
+		kss_store_file_sync(st, dir);
+		kss_store_file_sync(st, root);
+	}
+	free(taken);
+}
+
+/* u's folder dir, not where kss looks for it, moved there; or, where a
+ * folder of u's is there already (an account made anew), merged into
+ * that one (merge_folder()). */
+static void
+move_folder(struct kss_store *st, int root, int dir, struct src_user *u,
     const char *want, bool dry_run, struct kss_migrate_report *r)
 {
 	char owner[KSS_FSNAME_SIZE];
 	struct stat sb;
-	json_t *rec;
-	bool changed;
-	size_t i;
-	int merged = 0;
 
 	if (fstatat(root, want, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (dry_run || kss_store_file_rename_noreplace(root,
@@ -437,46 +529,7 @@ move_folder(struct kss_store *st, int root, struct src_user *u,
 		    u->folder, want);
 		return;
 	}
-	for (i = 0; i < u->ndocs; i++) {
-		if (dry_run) {
-			merged++;
-			continue;
-		}
-		rec = kss_valid_record(u->docs[i].rec, u->docs[i].id,
-		    strlen(u->docs[i].id));
-		if (rec == NULL || st->ops->doc_put_newer(st->h, u->name,
-		    u->docs[i].id, rec, &changed) != KSS_OK) {
-			report(r, true, u->name, u->docs[i].id, "cannot merge "
-			    "into %s: the folder %s is left", want, u->folder);
-			json_decref(rec);
-			return;
-		}
-		merged += changed;
-		json_decref(rec);
-	}
-	if (!dry_run) {
-		struct dirent *de;
-		DIR *d;
-		int fd = openat(root, u->folder, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
-
-		if (fd >= 0 && (d = fdopendir(fd)) != NULL) {
-			while ((de = readdir(d)) != NULL) {
-				if (strcmp(de->d_name, ".") &&
-				    strcmp(de->d_name, ".."))
-					unlinkat(dirfd(d), de->d_name, 0);
-			}
-			closedir(d);
-		} else if (fd >= 0)
-			close(fd);
-		if (unlinkat(root, u->folder, AT_REMOVEDIR) < 0)
-			report(r, true, u->name, NULL, "cannot remove %s: %s",
-			    u->folder, strerror(errno));
-		kss_store_file_sync(st, root);
-	}
-	report(r, false, u->name, NULL, "folder %s merged into %s, the account "
-	    "kss finds (%d newer record%s taken; its own key kept)", u->folder,
-	    want, merged, merged == 1 ? "" : "s");
+	merge_folder(st, root, dir, u, want, dry_run, r);
 }
 
 /* Opens the user folder folder of root as *dir, to be read and then
@@ -523,7 +576,7 @@ migrate_user(struct kss_store *st, int root, int dir, struct src_user *u,
 		report(r, false, u->name, NULL, "permissions tightened (%d: "
 		    "folders 0700, files 0600)", n);
 	if (strcmp(want, u->folder) != 0)
-		move_folder(st, root, u, want, dry_run, r);
+		move_folder(st, root, dir, u, want, dry_run, r);
 }
 
 int

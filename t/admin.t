@@ -668,6 +668,29 @@ as bob.smith "$K_ANN" KSS_DIR="$TMP/orig3" GET /syncs/progress/my.book
 is "$STATUS $(jf .progress)" '200 "99"' "the newer record stays, with the re-registered key"
 as bob.smith "$K_ANN" KSS_DIR="$TMP/orig3" GET /syncs/progress/0b229176d4e8db7f6d2b5a4952368d7a
 is "$STATUS $(jf .progress)" '200 "5"' "and the old folder's other records join it"
+# A merge moves what it took and nothing else: what it left alone stays
+# in the old folder, and that is said.
+mkdir -p "$TMP/merge/bob.smith"
+printf '{"x-auth-user": "bob.smith", "x-auth-key": "%s"}' "$(key_of 'bob-pass')" >"$TMP/merge/bob.smith/auth.json"
+printf '{broken' >"$TMP/merge/bob.smith/precious.json"
+echo hi >"$TMP/merge/bob.smith/notes.txt"
+printf '{"document": "zzz", "progress": "p", "timestamp": 5}' >"$TMP/merge/bob.smith/other.json"
+printf '{"document": "mine", "progress": "m", "timestamp": 5}' >"$TMP/merge/bob.smith/mine.json"
+secret 'bob-new-pass'
+adm -d "$TMP/merge" user add bob.smith <<<'bob-new-pass'
+adm migrate "$TMP/merge"
+is "$RC" 1 "a merge with things left alone: exit 1"
+like "$OUT" "'bob\.smith': folder bob\.smith merged into bob%2Esmith" "the records it could take are merged"
+like "$ERR" "'bob\.smith': folder bob\.smith keeps what was not merged \(3 files\)" "what stays is said"
+ok $([ -e "$TMP/merge/bob.smith/precious.json" ] && [ -e "$TMP/merge/bob.smith/notes.txt" ] &&
+    [ -e "$TMP/merge/bob.smith/other.json" ]; echo $?) "and nothing said to be left alone is deleted"
+ok $([ ! -e "$TMP/merge/bob.smith/mine.json" ]; echo $?) "the record taken has moved"
+as bob.smith "$(key_of 'bob-new-pass')" KSS_DIR="$TMP/merge" GET /syncs/progress/mine
+is "$STATUS $(jf .progress)" '200 "m"' "to the account kss finds"
+adm migrate "$TMP/merge"
+is "$RC" 1 "migrate again: the rest is still left alone"
+ok $([ -e "$TMP/merge/bob.smith/precious.json" ]; echo $?) "and still there"
+
 adm migrate "$TMP/none"
 is "$RC:$ERR" "1:kss-admin: '$TMP/none': No such file or directory" "migrate of a missing folder: exit 1"
 adm migrate "$TMP/orig" --json
