@@ -92,36 +92,61 @@ check_leftover(struct run *k, int dir, const char *user, const char *name,
 		    "write (%ld s old): removed", age);
 }
 
-/* Mode (0700 folders, 0600 files) and owner of name in dir. */
+/* Why kss_store_file_mend() left an entry as it is. */
+static const char *
+not_mended(int err)
+{
+	switch (err) {
+	case ELOOP:
+		return "a link is there now";
+	case ESTALE:
+		return "it changed while check looked";
+	case EMLINK:
+		return "a file with other names (hard links), which may be "
+		    "outside the data folder";
+	default:
+		return strerror(err);
+	}
+}
+
+/* Mode (0700 folders, 0600 files) and owner of name in dir (dir itself
+ * when name is NULL), st its lstat. A repair changes only what it opens
+ * without following a link (kss_store_file_mend()): check may run as
+ * root on a folder others can write to. */
 static void
 check_mode(struct run *k, int dir, const char *user, const char *name,
     const struct stat *st)
 {
 	mode_t want = S_ISDIR(st->st_mode) ? 0700 : 0600;
-	const char *at = name != NULL ? name : ".";
+	mode_t mode = st->st_mode & 07777;
+	bool owner = st->st_uid != k->uid, loose = (mode & ~want) != 0;
+	bool give = k->repair && owner && geteuid() == 0;
 
-	if (st->st_uid != k->uid) {
-		if (k->repair && geteuid() == 0 && fchownat(dir, at, k->uid,
-		    (gid_t)-1, AT_SYMLINK_NOFOLLOW) == 0)
-			found(k, KSS_CHECK_FIXED, user, name, "belonged to uid %ld, "
-			    "not the data folder's owner (%ld): given to it",
-			    (long)st->st_uid, (long)k->uid);
-		else
-			found(k, KSS_CHECK_PROBLEM, user, name, "belongs to uid %ld, "
-			    "not the data folder's owner (%ld)%s", (long)st->st_uid,
-			    (long)k->uid, k->repair ? ": only root can change it" :
-			    ": --repair as root gives it back");
-	}
-	if ((st->st_mode & 07777 & ~want) == 0)
+	if (!owner && !loose)
 		return;
-	if (k->repair && fchmodat(dir, at, st->st_mode & want, 0) == 0)
+	if (k->repair && (loose || give) && kss_store_file_mend(dir, name,
+	    st, mode & want, give ? k->uid : (uid_t)-1) < 0) {
+		found(k, KSS_CHECK_PROBLEM, user, name, "mode %04o, uid %ld: "
+		    "left as it is: %s", (unsigned)mode, (long)st->st_uid,
+		    not_mended(errno));
+		return;
+	}
+	if (owner && give)
+		found(k, KSS_CHECK_FIXED, user, name, "belonged to uid %ld, not "
+		    "the data folder's owner (%ld): given to it",
+		    (long)st->st_uid, (long)k->uid);
+	else if (owner)
+		found(k, KSS_CHECK_PROBLEM, user, name, "belongs to uid %ld, not "
+		    "the data folder's owner (%ld)%s", (long)st->st_uid,
+		    (long)k->uid, k->repair ? ": only root can change it" :
+		    ": --repair as root gives it back");
+	if (loose && k->repair)
 		found(k, KSS_CHECK_FIXED, user, name, "mode %04o: made %04o",
-		    (unsigned)(st->st_mode & 07777),
-		    (unsigned)(st->st_mode & want));
-	else
+		    (unsigned)mode, (unsigned)(mode & want));
+	else if (loose)
 		found(k, KSS_CHECK_PROBLEM, user, name, "mode %04o, readable by "
 		    "others than kss's user: --repair makes it %04o",
-		    (unsigned)(st->st_mode & 07777), (unsigned)want);
+		    (unsigned)mode, (unsigned)want);
 }
 
 /* A record file of the user folder dir (of user, whose account the store

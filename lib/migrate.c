@@ -298,9 +298,13 @@ folders_free(char **v)
 	free(v);
 }
 
-/* Folders 0700, files 0600 (what kss makes): the number changed. */
+/* Folders 0700, files 0600 (what kss makes): the number changed, or (dry
+ * run) to change. Only what is opened without following a link is
+ * changed (kss_store_file_mend()): migrate may run as root on a folder
+ * others can write to. What it cannot change is said (user NULL: the data
+ * folder). */
 static int
-tighten(int dir, bool dry_run)
+tighten(int dir, const char *user, bool dry_run, struct kss_migrate_report *r)
 {
 	struct dirent *de;
 	struct stat st;
@@ -308,9 +312,9 @@ tighten(int dir, bool dry_run)
 	DIR *d;
 
 	if (fstat(dir, &st) == 0 && (st.st_mode & 077)) {
-		n++;
-		if (!dry_run)
-			fchmod(dir, st.st_mode & 0700);
+		if (dry_run || kss_store_file_mend(dir, NULL, &st,
+		    st.st_mode & 0700, (uid_t)-1) == 0)
+			n++;
 	}
 	if ((fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (d = fdopendir(fd)) == NULL) {
@@ -322,9 +326,15 @@ tighten(int dir, bool dry_run)
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode) || !(st.st_mode & 077))
 			continue;
-		n++;
-		if (!dry_run)
-			fchmodat(dirfd(d), de->d_name, st.st_mode & 0600, 0);
+		if (dry_run || kss_store_file_mend(dirfd(d), de->d_name, &st,
+		    st.st_mode & 0600, (uid_t)-1) == 0)
+			n++;
+		else
+			report(r, true, user, de->d_name, "mode %04o left as "
+			    "it is: %s", (unsigned)(st.st_mode & 07777),
+			    errno == ELOOP ? "a link is there now" :
+			    errno == EMLINK ? "a file with other names (hard "
+			    "links)" : strerror(errno));
 	}
 	closedir(d);
 	return n;
@@ -572,7 +582,7 @@ migrate_user(struct kss_store *st, int root, int dir, struct src_user *u,
 	}
 	move_docs(st, dir, u, dry_run, r);
 	fix_auth(st, dir, u, cost, dry_run, r);
-	if ((n = tighten(dir, dry_run)) > 0)
+	if ((n = tighten(dir, u->name, dry_run, r)) > 0)
 		report(r, false, u->name, NULL, "permissions tightened (%d: "
 		    "folders 0700, files 0600)", n);
 	if (strcmp(want, u->folder) != 0)
@@ -590,7 +600,7 @@ kss_migrate_in_place(struct kss_store *st, int cost, bool dry_run,
 
 	if (root < 0 || (v = folders(root)) == NULL)
 		return -1;
-	if (tighten(root, dry_run) > 0)
+	if (tighten(root, NULL, dry_run, r) > 0)
 		report(r, false, NULL, NULL, "the data folder made 0700");
 	for (i = 0; v[i] != NULL; i++) {
 		if (take_folder(st, root, v[i], dry_run, &dir, &lock, r) < 0)

@@ -167,6 +167,17 @@ int kss_store_file_remove_leftover(const struct kss_store *st,
 int kss_store_file_owner(const struct kss_store *st, const char *folder,
     char user[KSS_FSNAME_SIZE]);
 
+/* Sets the mode (and, uid not (uid_t)-1, the owner) of the entry name of
+ * the folder dir, or of dir itself (name NULL), that sb (its lstat) saw:
+ * through an fd opened without following a link, and only while it is
+ * that same folder or file (device and inode), and a file with no other
+ * name (a hard link's other name may be outside the data folder). A link
+ * put at the path after the look is thus never followed. 0, or -1 with
+ * errno: ELOOP a link is there now, ESTALE another entry, EMLINK a file
+ * with other names, else the open's or the change's. */
+int kss_store_file_mend(int dir, const char *name, const struct stat *sb,
+    mode_t mode, uid_t uid);
+
 /* Reads the JSON file name in dir as the store does (no link followed,
  * no FIFO waited on, at most 1 MiB): NULL with errno ENOENT when it is
  * missing, EINVAL when it does not parse, else the read's error. */

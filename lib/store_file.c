@@ -1823,6 +1823,45 @@ kss_store_file_owner(const struct kss_store *st, const char *folder,
 	return fs != NULL ? folder_user(fs, folder, user) : -1;
 }
 
+int
+kss_store_file_mend(int dir, const char *name, const struct stat *sb,
+    mode_t mode, uid_t uid)
+{
+	struct stat now;
+	int fd = dir, saved, rc = -1;
+
+	/* O_NONBLOCK: a FIFO put there meanwhile must not hang the open. */
+	if (name != NULL && (fd = openat(dir, name, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC | (S_ISDIR(sb->st_mode) ? O_DIRECTORY :
+	    0))) < 0)
+		return -1;
+	if (fstat(fd, &now) < 0)
+		goto out;
+	if (now.st_dev != sb->st_dev || now.st_ino != sb->st_ino ||
+	    (now.st_mode & S_IFMT) != (sb->st_mode & S_IFMT) ||
+	    (!S_ISDIR(now.st_mode) && !S_ISREG(now.st_mode))) {
+		errno = ESTALE;
+		goto out;
+	}
+	if (S_ISREG(now.st_mode) && now.st_nlink != 1) {
+		errno = EMLINK;
+		goto out;
+	}
+	if (uid != (uid_t)-1 && now.st_uid != uid &&
+	    fchown(fd, uid, (gid_t)-1) < 0)
+		goto out;
+	/* After fchown(), which may clear set-id bits. */
+	if ((now.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+		goto out;
+	rc = 0;
+out:
+	saved = errno;
+	if (fd != dir)
+		close(fd);
+	errno = saved;
+	return rc;
+}
+
 json_t *
 kss_store_file_read(int dir, const char *name)
 {

@@ -3,7 +3,8 @@
  * program's definitions come before libc's), so a test can make the next
  * write fail with ENOSPC, a read with EIO, or make names meet regardless
  * of letter case as on vfat/exFAT/SMB, or refuse flock() on a read-only fd
- * as Linux NFS does. */
+ * as Linux NFS does; or put a link in the place of an entry right after
+ * kss-admin looked at it, as a hostile writer of the data folder could. */
 #include "config.h"
 
 #include <dirent.h>
@@ -24,9 +25,11 @@
 #endif
 
 #include "auth.h"
+#include "check.h"
 #include "fakeio.h"
 #include "kss.h"
 #include "log.h"
+#include "migrate.h"
 #include "store.h"
 #include "tap.h"
 #include "util.h"
@@ -47,6 +50,12 @@ static int fsyncs;	/* fsync() calls */
 static int no_openat2;	/* openat2() answers ENOSYS, as before Linux 5.6 */
 static int openat2s;	/* openat2() calls */
 static int nfs;		/* flock() needs a writable fd, as on Linux NFS */
+/* The next lstat (fstatat AT_SYMLINK_NOFOLLOW) of an entry called name
+ * is followed by a race: the entry moves to .swapped and a link to
+ * target takes its place. */
+static struct {
+	const char *name, *target;
+} swap;
 
 static void
 arm(const char *call, int nth, int count, int err)
@@ -172,10 +181,20 @@ fstatat(int dir, const char *restrict name, struct stat *restrict st,
     int flags)
 {
 	char buf[256];
+	int rc;
 
 	REAL(fstatat);
-	return real_fstatat(dir, resolve(dir, name, buf, sizeof(buf)), st,
+	REAL(renameat);
+	rc = real_fstatat(dir, resolve(dir, name, buf, sizeof(buf)), st,
 	    flags);
+	if (rc == 0 && swap.name != NULL && (flags & AT_SYMLINK_NOFOLLOW) &&
+	    strcmp(name, swap.name) == 0) {
+		swap.name = NULL;
+		if (real_renameat(dir, name, dir, ".swapped") < 0 ||
+		    symlinkat(swap.target, dir, name) < 0)
+			swap.target = NULL;	/* the test says it failed */
+	}
+	return rc;
 }
 
 int
@@ -899,6 +918,104 @@ openat2_or_not(const char *root)
 	}
 }
 
+/* The mode of path, or -1. */
+static int
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (int)(sb.st_mode & 07777) : -1;
+}
+
+/* Puts back what swap moved away in dir/sub: the link goes, the entry
+ * returns under name. */
+static void
+unswap(const char *dir, const char *sub, const char *name)
+{
+	char p[1200], q[1200];
+
+	snprintf(p, sizeof(p), "%s/%s/%s", dir, sub, name);
+	snprintf(q, sizeof(q), "%s/%s/.swapped", dir, sub);
+	unlink(p);
+	rename(q, p);
+}
+
+/* Arms swap: the next lstat of name is followed by a link to target in
+ * its place. */
+static void
+arm_swap(const char *name, const char *target)
+{
+	swap.name = name;
+	swap.target = target;
+}
+
+/* kss-admin check --repair and migrate set modes (and owners) on what
+ * they opened without following a link, whatever is at the path by
+ * then: a link put in the place of a user folder or of a file right
+ * after they looked (a writer of the data folder racing them, as root
+ * runs them) is never followed out of the folder, nor a file with other
+ * names (a hard link) changed. */
+static void
+no_follow(const char *root)
+{
+	struct kss_check_report r = {NULL, NULL, 0, 0, 0};
+	struct kss_migrate_report m = {NULL, NULL, 0, 0};
+	char dir[600], outside[600], file[600], p[1200];
+	struct kss_store st;
+
+	snprintf(dir, sizeof(dir), "%s/nofollow", root);
+	snprintf(outside, sizeof(outside), "%s/outside", root);
+	snprintf(file, sizeof(file), "%s/outside.txt", root);
+	mkdir(outside, 0755);
+	chmod(outside, 0755);
+	put_text(file, "not kss's");
+	chmod(file, 0644);
+	if (!is_int(kss_store_file_open(dir, &lg, &st), KSS_OK,
+	    "no_follow: store opens") ||
+	    !is_int(st.ops->user_create(st.h, "zed", "$y$h"), KSS_OK,
+	    "no_follow: a user"))
+		return;
+	chmod(at(dir, "zed"), 0755);
+	arm_swap("zed", outside);
+	kss_check(&st, true, &r);
+	ok(swap.name == NULL && swap.target != NULL,
+	    "check --repair: a link took the user folder's place after the "
+	    "look");
+	is_int(mode_of(outside), 0755, "check --repair: the folder outside "
+	    "keeps its mode");
+	unswap(dir, ".", "zed");
+
+	chmod(at(dir, "zed/auth.json"), 0644);
+	arm_swap("auth.json", file);
+	kss_check(&st, true, &r);
+	ok(swap.name == NULL && swap.target != NULL,
+	    "check --repair: a link took auth.json's place after the look");
+	is_int(mode_of(file), 0644, "check --repair: the file outside keeps "
+	    "its mode");
+	unswap(dir, "zed", "auth.json");
+
+	chmod(at(dir, "zed/auth.json"), 0644);
+	arm_swap("auth.json", file);
+	kss_migrate_in_place(&st, 1, false, &m);
+	ok(swap.name == NULL && swap.target != NULL,
+	    "migrate: a link took auth.json's place after the look");
+	is_int(mode_of(file), 0644, "migrate: the file outside keeps its "
+	    "mode");
+	unswap(dir, "zed", "auth.json");
+
+	snprintf(p, sizeof(p), "%s/zed/linked.json", dir);
+	if (link(file, p) < 0)
+		ok(0, "no_follow: a hard link");
+	kss_check(&st, true, &r);
+	is_int(mode_of(file), 0644, "check --repair: a file with another name "
+	    "(a hard link) keeps its mode");
+	chmod(file, 0644);
+	kss_migrate_in_place(&st, 1, false, &m);
+	is_int(mode_of(file), 0644, "migrate: so does it");
+	unlink(p);
+	kss_store_close(&st);
+}
+
 int
 main(void)
 {
@@ -923,6 +1040,7 @@ main(void)
 	caseless(root);
 	copied(root);
 	garbled_layout(root);
+	no_follow(root);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		return 1;
