@@ -8,10 +8,6 @@
 #include "store.h"
 #include "valid.h"
 
-/* A deleted account's secret read, then changed by a login's rehash or
- * a password change before the delete: read again, this many times. */
-#define DEL_TRIES 8
-
 static bool
 valid(const char *name)
 {
@@ -37,14 +33,22 @@ hash_password(const char *password, int cost, char **hash)
 	return e;
 }
 
-/* Whether user has an account: KSS_OK, KSS_E_NO_ACCOUNT, ... */
+/* Whether user has an account: KSS_OK, KSS_E_NO_ACCOUNT, ... One whose
+ * credential cannot be read (the store said why) is one all the same,
+ * as its records are listed: the operator may set a new credential, or
+ * delete it. */
 static enum kss_err
 account(struct kss_store *st, const char *user)
 {
 	struct kss_secret s = {NULL, false};
 	enum kss_err e = st->ops->secret_get(st->h, user, &s);
+	json_t *docs = NULL;
 
 	kss_secret_free(&s);
+	if (e == KSS_E_SERVER && st->ops->doc_list(st->h, user, &docs) ==
+	    KSS_OK)
+		e = KSS_OK;
+	json_decref(docs);
 	return e;
 }
 
@@ -83,6 +87,7 @@ kss_admin_user_passwd(struct kss_store *st, const char *user,
 
 	if (!valid(user))
 		return KSS_E_INVALID;
+	/* The KDF is spared for a missing user. */
 	if ((e = account(st, user)) != KSS_OK)
 		return e;
 	if ((e = hash_password(password, cost, &s.value)) != KSS_OK)
@@ -95,21 +100,12 @@ kss_admin_user_passwd(struct kss_store *st, const char *user,
 enum kss_err
 kss_admin_user_del(struct kss_store *st, const char *user)
 {
-	struct kss_secret s = {NULL, false};
-	enum kss_err e = KSS_E_UNAUTHORIZED;
-	int i;
-
 	if (!valid(user))
 		return KSS_E_INVALID;
-	/* user_delete removes the account it is shown, so that a client's
-	 * delete never takes an account registered anew; the operator's
-	 * takes whichever is there. */
-	for (i = 0; i < DEL_TRIES && e == KSS_E_UNAUTHORIZED; i++) {
-		if ((e = st->ops->secret_get(st->h, user, &s)) == KSS_OK)
-			e = st->ops->user_delete(st->h, user, &s);
-		kss_secret_free(&s);
-	}
-	return e == KSS_E_UNAUTHORIZED ? KSS_E_SERVER : e;
+	/* A client's delete removes the account it verified, never one
+	 * registered anew; the operator's takes whichever is there, one
+	 * whose credential cannot be read too. */
+	return st->ops->user_delete(st->h, user, NULL);
 }
 
 static int
@@ -161,8 +157,12 @@ user_info(struct kss_store *st, const char *user)
 	const char *id;
 	enum kss_err e;
 
-	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK ||
-	    (e = st->ops->doc_list(st->h, user, &docs)) != KSS_OK) {
+	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK)
+		return json_pack("{s:s, s:s}", "name", user, "error",
+		    e == KSS_E_NO_ACCOUNT ? "deleted meanwhile" :
+		    account(st, user) == KSS_OK ? "its credential cannot be "
+		    "read (user passwd sets a new one)" : "cannot be read");
+	if ((e = st->ops->doc_list(st->h, user, &docs)) != KSS_OK) {
 		kss_secret_free(&s);
 		return json_pack("{s:s, s:s}", "name", user, "error",
 		    e == KSS_E_NO_ACCOUNT ? "deleted meanwhile" :

@@ -33,7 +33,9 @@ struct kss_store_ops {
 	    const struct kss_secret *old, const char *hash);
 	/* Removes the user and all its documents, if its secret still is
 	 * who (the one the caller verified); KSS_E_NO_ACCOUNT when gone,
-	 * KSS_E_UNAUTHORIZED when the secret changed. */
+	 * KSS_E_UNAUTHORIZED when the secret changed. who NULL: whatever
+	 * the secret, even one that cannot be read (the operator's delete,
+	 * kss-admin user del). */
 	enum kss_err (*user_delete)(void *h, const char *user,
 	    const struct kss_secret *who);
 	/* Reads a document record; *rec is NULL when there is none. */
@@ -52,15 +54,19 @@ struct kss_store_ops {
 
 	/* Every user the store serves, by name: *users is a new JSON array
 	 * of strings, sorted bytewise. KSS_E_SERVER when an account could
-	 * not be read (logged), with *users still holding all the others. */
+	 * not be read (logged), with *users still holding all the others,
+	 * and that one too where its name is known (a file store's folder
+	 * where the store looks for that name). */
 	enum kss_err (*user_list)(void *h, json_t **users);
 	/* Every record of user: *docs is a new JSON object, document id →
 	 * record, with null for a record stored but unreadable (corrupt;
-	 * logged). KSS_E_NO_ACCOUNT when user has none. */
+	 * logged). KSS_E_NO_ACCOUNT when user has none. The records of an
+	 * account whose credential cannot be read are listed too. */
 	enum kss_err (*doc_list)(void *h, const char *user, json_t **docs);
 	/* Removes doc's record, atomically with respect to pushes of it;
 	 * KSS_E_NOT_FOUND when there is none, KSS_E_NO_ACCOUNT. A record
-	 * stored but unreadable is removed too. */
+	 * stored but unreadable is removed too, and one of an account whose
+	 * credential cannot be read. */
 	enum kss_err (*doc_delete)(void *h, const char *user, const char *doc);
 	/* Creates user with s as the credential, as it is (a hash, or a raw
 	 * key of the original kss: an import keeps what it was given);
@@ -68,7 +74,7 @@ struct kss_store_ops {
 	enum kss_err (*user_create_secret)(void *h, const char *user,
 	    const struct kss_secret *s);
 	/* Replaces user's credential with s, whatever it was (a forgotten
-	 * password); KSS_E_NO_ACCOUNT. */
+	 * password, or one that cannot be read); KSS_E_NO_ACCOUNT. */
 	enum kss_err (*secret_set)(void *h, const char *user,
 	    const struct kss_secret *s);
 	/* Merges rec into doc's record as doc_put does, in one atomic step

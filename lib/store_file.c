@@ -949,6 +949,25 @@ f_secret_get(void *h, const char *user, struct kss_secret *s)
 	return e;
 }
 
+/* Whether the user folder dir is user's for the operator, who verified no
+ * key and
+ * may mend what is there: its auth.json names user (or no one), or
+ * cannot be read at all (kss-admin user passwd sets a new one, user del
+ * deletes it; the reads that failed have said so). KSS_E_NO_ACCOUNT when
+ * it has none, or names another. */
+static enum kss_err
+claimed(int dir, const char *user)
+{
+	json_t *auth = read_json(dir, KSS_STORE_AUTH_FILE);
+	bool mine;
+
+	if (auth == NULL)
+		return errno == ENOENT ? KSS_E_NO_ACCOUNT : KSS_OK;
+	mine = names(auth, KSS_STORE_KEY_USER, user, false);
+	json_decref(auth);
+	return mine ? KSS_OK : KSS_E_NO_ACCOUNT;
+}
+
 static enum kss_err
 f_secret_swap(void *h, const char *user, const struct kss_secret *old,
     const char *hash)
@@ -975,7 +994,8 @@ f_user_delete(void *h, const char *user, const struct kss_secret *who)
 
 	if ((e = lock_user(fs, user, NULL, &l)) != KSS_OK)
 		return e;
-	if ((e = still(fs, &l, user, who)) != KSS_OK) {
+	if ((e = who != NULL ? still(fs, &l, user, who) : claimed(l.dir,
+	    user)) != KSS_OK) {
 		unlock_user(&l);
 		return e;
 	}
@@ -1280,7 +1300,7 @@ f_doc_delete(void *h, const char *user, const char *doc)
 	encode(fs, doc, KSS_FSNAME_DOC, dname);
 	if ((e = lock_user(fs, user, dname, &l)) != KSS_OK)
 		return e;
-	if ((e = account(fs, &l, user)) != KSS_OK) {
+	if ((e = claimed(l.dir, user)) != KSS_OK) {
 		unlock_user(&l);
 		return e;
 	}
@@ -1307,7 +1327,7 @@ f_secret_set(void *h, const char *user, const struct kss_secret *s)
 
 	if ((e = lock_user(fs, user, NULL, &l)) != KSS_OK)
 		return e;
-	if ((e = account(fs, &l, user)) == KSS_OK)
+	if ((e = claimed(l.dir, user)) == KSS_OK)
 		e = write_secret(fs, l.dir, user, s);
 	unlock_user(&l);
 	return e;
@@ -1391,12 +1411,31 @@ open_listing(struct fstore *fs, int at, const char *name)
 	return d;
 }
 
+/* The user whose account the root's folder name is, when its auth.json
+ * cannot be read: the folder's name decoded, when that is where the store
+ * looks for that user (open_user()'s first try); else "". */
+static void
+unread_user(struct fstore *fs, const char *name, char user[KSS_FSNAME_SIZE])
+{
+	char want[KSS_FSNAME_SIZE];
+
+	if (kss_fsname_decode(name, KSS_FSNAME_USER, user) < 0 ||
+	    !kss_valid_name(user, strlen(user))) {
+		user[0] = '\0';
+		return;
+	}
+	encode(fs, user, KSS_FSNAME_USER, want);
+	if (strcmp(want, name) != 0)
+		user[0] = '\0';
+}
+
 /* The user whose account the root's folder name is, as the store finds
  * it: the name its auth.json gives (the folder's own, decoded, where it
  * gives none), if open_user() of that name opens this very folder. 1
  * with user filled, 0 when the folder is no account the store serves (no
  * auth.json, a name kss would store elsewhere: kss-admin check tells
- * which), -1 when its auth.json cannot be read (logged). */
+ * which), -1 when its auth.json cannot be read (logged), with user the
+ * folder's unread_user() ("" when none). */
 static int
 folder_user(struct fstore *fs, const char *name, char user[KSS_FSNAME_SIZE])
 {
@@ -1406,12 +1445,15 @@ folder_user(struct fstore *fs, const char *name, char user[KSS_FSNAME_SIZE])
 	json_t *auth;
 	int fd, rc = 0;
 
+	user[0] = '\0';
 	if ((fd = open_dir_at(fs->root, name)) < 0)
 		return errno == ENOTDIR || errno == ELOOP || errno == ENOENT ?
 		    0 : (fail(fs, "cannot open user directory", name), -1);
 	if ((auth = read_json(fd, KSS_STORE_AUTH_FILE)) == NULL) {
-		if (errno != ENOENT)
+		if (errno != ENOENT) {
 			rc = (fail(fs, "cannot read the auth.json of", name), -1);
+			unread_user(fs, name, user);
+		}
 		close(fd);
 		return rc;
 	}
@@ -1452,9 +1494,11 @@ f_user_list(void *h, json_t **users)
 		if (hidden(de->d_name) ||
 		    (rc = folder_user(fs, de->d_name, user)) == 0)
 			continue;
+		/* One whose auth.json cannot be read is listed all the same,
+		 * so that the operator sees it and may mend it. */
 		if (rc < 0)
 			e = KSS_E_SERVER;
-		else if (names_add(&ns, user) < 0)
+		if (user[0] != '\0' && names_add(&ns, user) < 0)
 			break;
 	}
 	closedir(d);
@@ -1512,7 +1556,6 @@ f_doc_list(void *h, const char *user, json_t **docs)
 {
 	struct fstore *fs = h;
 	char uname[KSS_FSNAME_SIZE];
-	struct kss_secret s = {NULL, false};
 	struct dirent *de;
 	enum kss_err e;
 	DIR *d;
@@ -1521,9 +1564,7 @@ f_doc_list(void *h, const char *user, json_t **docs)
 	*docs = NULL;
 	if ((e = open_user(fs, user, uname, &fd)) != KSS_OK)
 		return e;
-	e = read_secret(fs, fd, uname, user, &s);
-	kss_secret_free(&s);
-	if (e != KSS_OK) {
+	if ((e = claimed(fd, user)) != KSS_OK) {
 		close(fd);
 		return e;
 	}

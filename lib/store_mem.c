@@ -30,7 +30,8 @@ m_secret_get(void *h, const char *user, struct kss_secret *s)
 	return s->value == NULL ? KSS_E_SERVER : KSS_OK;
 }
 
-/* user's entry if its secret still is who; else NULL and *e says why. */
+/* user's entry if its secret still is who (any, who NULL: the
+ * operator's); else NULL and *e says why. */
 static json_t *
 verified(void *h, const char *user, const struct kss_secret *who,
     enum kss_err *e)
@@ -41,8 +42,9 @@ verified(void *h, const char *user, const struct kss_secret *who,
 	if (u == NULL)
 		return NULL;
 	*e = KSS_E_UNAUTHORIZED;
-	if (strcmp(json_string_value(json_object_get(u, "secret")), who->value) ||
-	    json_is_true(json_object_get(u, "hashed")) != who->hashed)
+	if (who != NULL && (strcmp(json_string_value(json_object_get(u,
+	    "secret")), who->value) || json_is_true(json_object_get(u,
+	    "hashed")) != who->hashed))
 		return NULL;
 	*e = KSS_OK;
 	return u;

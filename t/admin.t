@@ -266,12 +266,26 @@ is "$RC" 0 "doc rm removes a corrupt record"
 ok $([ ! -e "$DATA/ann/broken.json" ]; echo $?) "its file is gone"
 mkdir -m 700 "$DATA/carl"
 printf '{"x-auth-user": "carl", "x-auth-key-h' >"$DATA/carl/auth.json"
+printf '{"document": "c1", "progress": "pc", "percentage": 0.1, "device": "K", "timestamp": 1700000000}' >"$DATA/carl/c1.json"
 adm user list
 is "$RC" 1 "user list with a corrupt auth.json: exit 1"
 like "$ERR" "cannot read the auth\.json of carl" "naming it"
 like "$OUT" '^NAME' "the other users are still listed"
 like "$OUT" '^ann ' "ann among them"
-rm -r "$DATA/carl"
+like "$OUT" '^carl +\? +its credential cannot be read' "and carl, with what is wrong"
+adm user list --json
+is "$(printf '%s' "$OUT" | jq -c '.[] | select(.name == "carl")')" \
+    '{"name":"carl","error":"its credential cannot be read (user passwd sets a new one)"}' \
+    "--json: carl with \"error\""
+secret 'carl-new-pass'
+adm user passwd carl <<<'carl-new-pass'
+is "$RC:$OUT" "0:password of 'carl' changed" "user passwd sets a new credential over a corrupt one"
+as carl "$(key_of 'carl-new-pass')" GET /syncs/progress/c1
+is "$STATUS $(jf .progress)" '200 "pc"' "carl logs in with it, his records kept"
+printf '{"x-auth-user": "carl", "x-auth-key-h' >"$DATA/carl/auth.json"
+adm user del carl --yes
+is "$RC:$OUT" "0:user 'carl' deleted, with 1 document" "user del deletes a user whose auth.json is corrupt"
+ok $([ ! -e "$DATA/carl" ]; echo $?) "his folder is gone"
 
 # --- hostile and odd names, as the store encodes them ---
 long=$(printf '€%.0s' $(seq 42))	# 126 bytes: a digest name

@@ -1436,15 +1436,41 @@ file_admin(const char *root)
 	ok(!exists(dir, "ann/huge.json") && count_prefix(dir, "ann",
 	    ".tmp-") == (int)i, "admin: nothing written, nothing left");
 	json_decref(r);
+	/* The operator's changes take a folder whose auth.json names no
+	 * one else, or cannot be read: never one naming another user, nor
+	 * one without auth.json. */
+	is_int(st.ops->secret_set(st.h, "carl", &raw), KSS_E_NO_ACCOUNT,
+	    "admin: no secret set where auth.json names another user");
+	is_int(st.ops->user_delete(st.h, "carl", NULL), KSS_E_NO_ACCOUNT,
+	    "admin: nor the operator's delete");
+	is_int(st.ops->user_delete(st.h, "noauth", NULL), KSS_E_NO_ACCOUNT,
+	    "admin: nor of a folder without auth.json");
+	ok(exists(dir, "carl/auth.json") && exists(dir, "noauth"),
+	    "admin: both stay");
 	put_file(dir, "carl/auth.json", "{\"x-auth-user\": \"carl\", ");
+	put_file(dir, "carl/c1.json", "{\"document\": \"c1\"}");
 	logged[0] = '\0';
 	is_int(st.ops->user_list(st.h, &list), KSS_E_SERVER,
 	    "admin: a corrupt auth.json is an error");
 	ok(list != NULL, "admin: that does not stop the list");
-	ok(count_in(list, "carl") == 0 && count_in(list, "ann") == 1,
-	    "admin: which leaves it out");
+	ok(count_in(list, "carl") == 1 && count_in(list, "ann") == 1,
+	    "admin: which lists it by its folder's name, for the operator to "
+	    "mend: %s", text(list));
 	ok(strstr(logged, "carl") != NULL, "admin: and says so: %s", logged);
 	json_decref(list);
+	is_int(st.ops->doc_list(st.h, "carl", &list), KSS_OK,
+	    "admin: its records are listed");
+	is_str(keys(list), "c1", "admin: all of them");
+	json_decref(list);
+	is_int(st.ops->secret_set(st.h, "carl", &raw), KSS_OK,
+	    "admin: a new secret replaces the corrupt one");
+	is_str(slurp(dir, "carl/auth.json"),
+	    "{\"x-auth-user\":\"carl\",\"x-auth-key\":\"rawkey\"}\n",
+	    "admin: written whole");
+	put_file(dir, "carl/auth.json", "{\"x-auth-user\": \"carl\", ");
+	is_int(st.ops->user_delete(st.h, "carl", NULL), KSS_OK,
+	    "admin: the operator's delete takes a corrupt one");
+	ok(!exists(dir, "carl"), "admin: gone");
 
 	/* The admin's writes wait for the server's locks: a delete or an
 	 * import of a document for a push of it, a new secret for every
