@@ -58,6 +58,21 @@ kss_admin_user_exists(struct kss_store *st, const char *user)
 	return valid(user) ? account(st, user) : KSS_E_INVALID;
 }
 
+/* user's name taken, yet no account (account() said so): in a file
+ * store, a folder without auth.json blocks it (kss-admin check), which
+ * becomes the account holding hash, keeping what it holds. */
+static enum kss_err
+adopt(struct kss_store *st, const char *user, char *hash)
+{
+	const struct kss_secret s = {hash, true};
+	int rc;
+
+	if (kss_store_file_root(st) < 0)
+		return KSS_E_USER_EXISTS;	/* no folders in this store */
+	rc = kss_store_file_adopt(st, user, &s);
+	return rc > 0 ? KSS_OK : rc == 0 ? KSS_E_USER_EXISTS : KSS_E_SERVER;
+}
+
 enum kss_err
 kss_admin_user_add(struct kss_store *st, const char *user,
     const char *password, int cost)
@@ -73,7 +88,8 @@ kss_admin_user_add(struct kss_store *st, const char *user,
 		return e == KSS_OK ? KSS_E_USER_EXISTS : e;
 	if ((e = hash_password(password, cost, &hash)) != KSS_OK)
 		return e;
-	e = st->ops->user_create(st->h, user, hash);
+	if ((e = st->ops->user_create(st->h, user, hash)) == KSS_E_USER_EXISTS)
+		e = adopt(st, user, hash);
 	free(hash);
 	return e;
 }

@@ -23,7 +23,9 @@ enum kss_err kss_admin_user_exists(struct kss_store *st, const char *user);
 
 /* Creates user with password, stored exactly as a KOReader registration
  * would be (the key, hashed at cost as lib/auth.c does), whether
- * registration is open or not. KSS_E_INVALID for a name the server
+ * registration is open or not. A file store's folder of that name
+ * without auth.json, which blocks the name, becomes the account, keeping
+ * what it holds (the store logs it). KSS_E_INVALID for a name the server
  * would refuse (valid.h), KSS_E_USER_EXISTS. */
 enum kss_err kss_admin_user_add(struct kss_store *st, const char *user,
     const char *password, int cost);

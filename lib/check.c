@@ -187,6 +187,28 @@ check_record(struct run *k, int dir, const char *folder, const char *user,
 	    id, user, want);
 }
 
+/* The user folder folder, which holds no auth.json: what mends it. */
+static void
+no_account(struct run *k, const char *folder)
+{
+	char user[KSS_FSNAME_SIZE], want[KSS_FSNAME_SIZE];
+
+	/* user add makes the account in the folder kss looks in for the
+	 * name (kss_store_file_adopt()). */
+	if (kss_fsname_decode(folder, KSS_FSNAME_USER, user) >= 0 &&
+	    kss_valid_name(user, strlen(user)) &&
+	    kss_store_file_name(k->st, user, KSS_FSNAME_USER, want) == 0 &&
+	    strcmp(want, folder) == 0)
+		found(k, KSS_CHECK_PROBLEM, folder, NULL, "no auth.json: no "
+		    "account, yet its name can neither register nor log in: "
+		    "kss-admin user add '%s' makes the account here, keeping "
+		    "what the folder holds, or remove the folder", user);
+	else
+		found(k, KSS_CHECK_PROBLEM, folder, NULL, "no auth.json: no "
+		    "account, and no name kss looks for here: remove the "
+		    "folder");
+}
+
 /* A user folder of the root. */
 static void
 check_user(struct run *k, const char *folder, const struct stat *fst)
@@ -210,9 +232,7 @@ check_user(struct run *k, const char *folder, const struct stat *fst)
 	if ((auth = kss_store_file_read(fd, KSS_STORE_AUTH_FILE)) == NULL ||
 	    !json_is_object(auth)) {
 		if (auth == NULL && errno == ENOENT)
-			found(k, KSS_CHECK_PROBLEM, folder, NULL, "no auth.json: "
-			    "no account, yet its name can neither register nor "
-			    "log in (remove the folder, or kss-admin user add)");
+			no_account(k, folder);
 		else
 			found(k, KSS_CHECK_PROBLEM, folder, KSS_STORE_AUTH_FILE,
 			    "%s: the user cannot log in", auth != NULL || errno == EINVAL ?

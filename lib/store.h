@@ -165,6 +165,15 @@ int kss_store_file_lock(const struct kss_store *st, const char *folder,
 int kss_store_file_remove_leftover(const struct kss_store *st,
     const char *name, const struct stat *sb);
 
+/* Makes the folder where the store looks for user, which holds no
+ * auth.json (no account, yet its name blocked for registration and
+ * login: kss-admin check), user's account holding s, under the folder's
+ * whole lock; whatever the folder holds stays. 1 when made (logged, with
+ * the number of files kept), 0 when there is no such folder, or it holds
+ * an auth.json by now; -1 (logged) when it cannot be made. */
+int kss_store_file_adopt(const struct kss_store *st, const char *user,
+    const struct kss_secret *s);
+
 /* The user whose account the folder is, as the store finds it by that
  * user's name (the name its auth.json gives, else the folder's decoded):
  * 1 with user filled, 0 when the store would not find it so (no

@@ -1855,6 +1855,62 @@ kss_store_file_remove_leftover(const struct kss_store *st, const char *name,
 	return remove_leftover(fs, name, sb);
 }
 
+/* The entries of the folder dir, but its lock file: what it holds. */
+static int
+entries(int dir)
+{
+	struct dirent *de;
+	int fd, n = 0;
+	DIR *d;
+
+	if ((fd = fcntl(dir, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    strcmp(de->d_name, KSS_STORE_LOCK_FILE) != 0;
+	closedir(d);
+	return n;
+}
+
+int
+kss_store_file_adopt(const struct kss_store *st, const char *user,
+    const struct kss_secret *s)
+{
+	struct fstore *fs = file_store(st);
+	struct locked l;
+	struct stat sb;
+	enum kss_err e;
+	int n;
+
+	if (fs == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((e = lock_user(fs, user, NULL, &l)) != KSS_OK)
+		return e == KSS_E_NO_ACCOUNT ? 0 : -1;
+	/* One that got an auth.json meanwhile is an account: not taken. */
+	if (fstatat(l.dir, KSS_STORE_AUTH_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT) {
+		unlock_user(&l);
+		return 0;
+	}
+	n = entries(l.dir);
+	e = write_secret(fs, l.dir, user, s);
+	unlock_user(&l);
+	if (e != KSS_OK)
+		return -1;
+	/* The folder's name, not the user's: no raw name in a log line. */
+	kss_logf(fs->log, "file store: %s had no auth.json (no account): made "
+	    "one, keeping the %d file%s the folder holds", l.name, n,
+	    n == 1 ? "" : "s");
+	return 1;
+}
+
 int
 kss_store_file_owner(const struct kss_store *st, const char *folder,
     char user[KSS_FSNAME_SIZE])

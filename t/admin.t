@@ -529,7 +529,20 @@ is "$STATUS" 402 "a folder without auth.json: its name cannot register (402)"
 adm check
 is "$RC" 1 "check finds it: exit 1"
 like "$OUT" '^problem  ghost: no auth\.json: no account, yet its name can neither register nor log in' "and says why"
-rmdir "$DATA/ghost"
+like "$OUT" "^problem  ghost: .*: kss-admin user add 'ghost' makes the account here, keeping what the folder holds, or remove the folder" \
+    "and what mends it"
+# What check advises works: user add makes the account in the folder.
+printf '{"document": "g1", "progress": "pg", "percentage": 0.2, "device": "K", "timestamp": 1700000000}' >"$DATA/ghost/g1.json"
+secret 'ghost-pass-31'
+adm user add ghost <<<'ghost-pass-31'
+is "$RC:$OUT" "0:user 'ghost' added" "user add of a folder without auth.json: the account is made there"
+like "$ERR" "ghost had no auth\.json \(no account\): made one, keeping the 1 file the folder holds" "and that is said"
+as ghost "$(key_of 'ghost-pass-31')" GET /syncs/progress/g1
+is "$STATUS $(jf .progress)" '200 "pg"' "ghost logs in, and finds the record the folder held"
+adm user add ghost <<<'ghost-pass-31'
+is "$RC:$ERR" "1:kss-admin: user 'ghost' exists" "a second user add finds the account"
+adm user del ghost --yes
+is "$RC" 0 "and user del removes it"
 old_file() {	# old_file PATH: made, 2 minutes old
 	: >"$1"
 	touch -d '2 minutes ago' "$1"

@@ -1552,6 +1552,59 @@ migrate_locks(const char *root)
 	kss_store_close(&st);
 }
 
+/* kss-admin user add makes a folder without auth.json, which blocks its
+ * name, the account (kss_store_file_adopt()): under the folder's whole
+ * lock, keeping what the folder holds, and never a folder that is an
+ * account. */
+static void
+adopt(const char *root)
+{
+	static const struct kss_secret s = {"$y$adopted", true};
+	char dir[600], p[700];
+	struct kss_store st;
+	json_t *list = NULL;
+	pid_t a;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/adopt", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK) {
+		ok(0, "adopt: a store");
+		return;
+	}
+	is_int(kss_store_file_adopt(&st, "nobody", &s), 0,
+	    "adopt: no folder, nothing made");
+	ok(!exists(dir, "nobody"), "adopt: nor a folder");
+	st.ops->user_create(st.h, "ann", "$y$ann");
+	is_int(kss_store_file_adopt(&st, "ann", &s), 0,
+	    "adopt: an account is not taken");
+	ok(strstr(slurp(dir, "ann/auth.json"), "$y$ann") != NULL,
+	    "adopt: its auth.json stays");
+	mkdir(at(dir, "ghost"), 0700);
+	put_file(dir, "ghost/g1.json", "{\"document\": \"g1\", "
+	    "\"progress\": \"pg\"}");
+	snprintf(p, sizeof(p), "%s/ghost/.lock", dir);
+	if ((fd = open(p, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    set_range(fd, F_RDLCK, 0, 1) < 0) {
+		ok(0, "adopt: the test holds ghost's lock as a push does");
+		kss_store_close(&st);
+		return;
+	}
+	fflush(stdout);
+	if ((a = fork()) == 0)
+		_exit(kss_store_file_adopt(&st, "ghost", &s));
+	ok(comes_to_wait(p, 1) == 1, "adopt: waits for the folder's lock");
+	ok(!exists(dir, "ghost/auth.json"), "adopt: writes nothing meanwhile");
+	close(fd);
+	is_int(ends(a), 1, "adopt: then makes the account");
+	is_str(slurp(dir, "ghost/auth.json"), "{\"x-auth-user\":\"ghost\","
+	    "\"x-auth-key-hash\":\"$y$adopted\"}\n", "adopt: its auth.json");
+	ok(st.ops->doc_list(st.h, "ghost", &list) == KSS_OK &&
+	    strcmp(keys(list), "g1") == 0, "adopt: the record it held is "
+	    "the account's");
+	json_decref(list);
+	kss_store_close(&st);
+}
+
 static void
 open_or_fail(const char *name, enum kss_err e, struct kss_store *st)
 {
@@ -1576,6 +1629,7 @@ main(void)
 	file_only(root);
 	file_admin(root);
 	migrate_locks(root);
+	adopt(root);
 	casefold(root);
 	deleted_while_waiting(root);
 	doc_locks(root);
