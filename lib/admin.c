@@ -184,8 +184,9 @@ user_info(struct kss_store *st, const char *user)
 		    e == KSS_E_NO_ACCOUNT ? "deleted meanwhile" :
 		    "cannot be read");
 	}
+	/* A corrupt record (null) has no time: not 0, the epoch. */
 	json_object_foreach(docs, id, v) {
-		if (kss_store_timestamp(v) > last)
+		if (!json_is_null(v) && kss_store_timestamp(v) > last)
 			last = kss_store_timestamp(v);
 	}
 	out = json_pack("{s:s, s:I, s:o, s:o*, s:b}", "name", user,

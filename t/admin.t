@@ -419,6 +419,15 @@ is "$(printf '%s' "$OUT" | sed -n 's/.*(default: KSS_DIR, else \(.*\))$/\1/p')" 
     "$(sed -n 's/^Data directory when KSS_DIR is unset: //p' "$TMP/help")" \
     "--help names the same default as kss's"
 
+# --- user list: the last sync of readable records only ---
+secret 'dora-pass-1'
+adm user add dora <<<'dora-pass-1'
+printf '{"document": "d1", "timest' >"$DATA/dora/d1.json"
+adm user list --json
+is "$(printf '%s' "$OUT" | jq -c '.[] | select(.name == "dora") | [.documents, .last_sync]')" '[1,null]' \
+    "a user whose only record is corrupt: no last sync (not 1970)"
+adm user del dora --yes
+
 # --- export and import: back up and restore ---
 mkdir -m 700 "$DATA/rita"
 printf '{"x-auth-user": "rita", "x-auth-key": "%s"}' "$(key_of 'rita-pass')" >"$DATA/rita/auth.json"
