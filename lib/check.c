@@ -159,11 +159,21 @@ check_record(struct run *k, int dir, const char *folder, const char *user,
 	const json_t *d;
 	json_t *v;
 
-	if ((v = kss_store_file_read(dir, name)) == NULL || !json_is_object(v)) {
-		found(k, KSS_CHECK_PROBLEM, folder, name, "%s: doc rm removes "
-		    "it, or the next push of it replaces it",
-		    v != NULL || errno == EINVAL ? "does not parse as a record" :
-		    strerror(errno));
+	/* A push replaces a record that does not parse, and refuses one it
+	 * cannot read (it would lose what the push does not repeat), as
+	 * doc rm does. */
+	if ((v = kss_store_file_read(dir, name)) == NULL && errno != EINVAL) {
+		if (errno != ENOENT)	/* else gone meanwhile */
+			found(k, KSS_CHECK_PROBLEM, folder, name, "%s: kss "
+			    "cannot read it, so a push of it fails too (and doc "
+			    "rm): make it readable, or remove the file",
+			    strerror(errno));
+		return;
+	}
+	if (v == NULL || !json_is_object(v)) {
+		found(k, KSS_CHECK_PROBLEM, folder, name, "does not parse as a "
+		    "record: doc rm removes it, or the next push of it "
+		    "replaces it");
 		json_decref(v);
 		return;
 	}

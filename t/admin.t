@@ -606,6 +606,14 @@ rm -f "$DATA/ann/torn.json" "$DATA/ann/notes.txt" "$DATA/ann/.tmp-78"
 rm -r "$DATA/bob.smith"
 adm check
 is "$RC" 0 "check again once the rest is dealt with: exit 0"
+# A record kss cannot read (here too large): a push of it fails as well,
+# so check says what works.
+head -c 2000000 /dev/zero | tr '\0' x >"$DATA/ann/huge.json"
+chmod 600 "$DATA/ann/huge.json"
+adm check
+like "$OUT" '^problem  ann/huge\.json: File too large: kss cannot read it, so a push of it fails too \(and doc rm\): make it readable, or remove the file$' \
+    "check: a record that cannot be read, and what mends it"
+rm "$DATA/ann/huge.json"
 
 # --- migrate: the original kss's folder ---
 # orig DIR: a data folder as the original kss left it: raw keys, names as
