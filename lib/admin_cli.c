@@ -935,6 +935,12 @@ open_data(struct ctx *c, enum need need)
 		    shown(c, c->cfg.dir), strerror(errno));
 		return 1;
 	}
+	/* A dry run makes nothing, not even the folder or its .kss-layout:
+	 * a folder not made yet stands as an empty store. */
+	if (need == NEED_CREATE && (c->o->given & O_DRY_RUN))
+		return (stat(c->cfg.dir, &st) < 0 && errno == ENOENT ?
+		    kss_store_mem_open(&c->st) : kss_store_file_look(c->cfg.dir,
+		    &c->log, &c->st)) == KSS_OK ? 0 : 1;
 	if (kss_store_open(&c->cfg, &c->log, &c->st) != KSS_OK)
 		return 1;
 	kss_store_set_fsync(&c->st, c->cfg.fsync);

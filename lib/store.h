@@ -116,6 +116,13 @@ void kss_store_set_fsync(struct kss_store *st, bool on);
 enum kss_err kss_store_file_open(const char *dir, const struct kss_log *log,
     struct kss_store *st);
 
+/* Opens the file store at dir to read only (kss-admin's dry runs): it
+ * makes nothing, not even dir or its .kss-layout (a folder without one
+ * reads in the original kss's names), and refuses every write. Failures
+ * are logged and return KSS_E_SERVER. */
+enum kss_err kss_store_file_look(const char *dir, const struct kss_log *log,
+    struct kss_store *st);
+
 /* The device and inode of a file store's data directory, as opened: a
  * caller that keeps the store tells by them whether the path still names
  * it. -1 for another kind of store. */

@@ -89,6 +89,7 @@ struct fstore {
 	int layout_err;		/* why it is LAYOUT_UNKNOWN, or 0 */
 	const struct kss_log *log;
 	bool nosync;		/* KSS_FSYNC=false: writes do not wait */
+	bool look;		/* opened to read only: writes nothing */
 	bool no_openat2;	/* the kernel has no openat2() */
 	struct seen seen[SEEN_MAX];
 	size_t seen_next;	/* the entry a new user takes */
@@ -424,6 +425,11 @@ static enum layout read_layout(struct fstore *fs, bool quiet);
 static enum kss_err
 writable(struct fstore *fs)
 {
+	if (fs->look) {
+		kss_logf(fs->log, "file store: not writing: the data directory "
+		    "is opened to look only");
+		return KSS_E_SERVER;
+	}
 	/* A store may be kept open across requests (FastCGI): what could
 	 * not be told then may be told now. */
 	if (fs->layout == LAYOUT_UNKNOWN)
@@ -1739,8 +1745,11 @@ read_layout(struct fstore *fs, bool quiet)
 			return LAYOUT_UNKNOWN;
 		}
 		/* A folder that has not been written by this kss yet: the
-		 * original kss's, or a new one. A second read covers a
-		 * first open that raced us. */
+		 * original kss's, or a new one, read in the original kss's
+		 * names by a look that writes nothing. A second read covers
+		 * a first open that raced us. */
+		if (fs->look)
+			return LAYOUT_PLAIN;
 		if ((l = probe(fs)) != LAYOUT_UNKNOWN)
 			l = save_layout(fs, l, false);
 		if (l != LAYOUT_UNKNOWN ||
@@ -1760,7 +1769,8 @@ read_layout(struct fstore *fs, bool quiet)
 	 * in the folder, so that a copy back keeps the escaped names. */
 	if (l == LAYOUT_PLAIN && caseless(fs->root, LAYOUT_FILE, LAYOUT_PROBE)) {
 		l = LAYOUT_FOLD;
-		save_layout(fs, l, true);
+		if (!fs->look)
+			save_layout(fs, l, true);
 	}
 	return l;
 }
@@ -2024,8 +2034,9 @@ make_dirs(const char *dir)
 	return rc;
 }
 
-enum kss_err
-kss_store_file_open(const char *dir, const struct kss_log *log,
+/* kss_store_file_open(), or (look) kss_store_file_look(). */
+static enum kss_err
+open_store(const char *dir, const struct kss_log *log, bool look,
     struct kss_store *st)
 {
 	struct fstore *fs;
@@ -2033,7 +2044,7 @@ kss_store_file_open(const char *dir, const struct kss_log *log,
 
 	st->ops = NULL;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 &&
-	    errno == ENOENT && make_dirs(dir) == 0)
+	    errno == ENOENT && !look && make_dirs(dir) == 0)
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		int err = errno;
@@ -2057,8 +2068,23 @@ kss_store_file_open(const char *dir, const struct kss_log *log,
 	}
 	fs->root = fd;
 	fs->log = log;
+	fs->look = look;
 	fs->layout = read_layout(fs, false);
 	st->ops = &file_ops;
 	st->h = fs;
 	return KSS_OK;
+}
+
+enum kss_err
+kss_store_file_open(const char *dir, const struct kss_log *log,
+    struct kss_store *st)
+{
+	return open_store(dir, log, false, st);
+}
+
+enum kss_err
+kss_store_file_look(const char *dir, const struct kss_log *log,
+    struct kss_store *st)
+{
+	return open_store(dir, log, true, st);
 }

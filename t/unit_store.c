@@ -1605,6 +1605,37 @@ adopt(const char *root)
 	kss_store_close(&st);
 }
 
+/* A store opened to look (kss-admin's dry runs) makes nothing: neither
+ * a missing folder nor .kss-layout, nor anything a write would. */
+static void
+look(const char *root)
+{
+	struct kss_secret s = {NULL, false};
+	char dir[600];
+	struct kss_store st;
+
+	snprintf(dir, sizeof(dir), "%s/look", root);
+	is_int(kss_store_file_look(dir, &lg, &st), KSS_E_SERVER,
+	    "look: a missing folder is an error");
+	ok(!exists(root, "look"), "look: and is not made");
+	mkdir(dir, 0700);
+	mkdir(at(dir, "olaf"), 0700);
+	put_file(dir, "olaf/auth.json",
+	    "{\"x-auth-user\": \"olaf\", \"x-auth-key\": \"k\"}");
+	if (!is_int(kss_store_file_look(dir, &lg, &st), KSS_OK,
+	    "look: the original kss's folder opens"))
+		return;
+	ok(!exists(dir, ".kss-layout"), "look: no .kss-layout written");
+	ok(st.ops->secret_get(st.h, "olaf", &s) == KSS_OK &&
+	    strcmp(s.value, "k") == 0, "look: read in the original kss's names");
+	kss_secret_free(&s);
+	is_int(st.ops->user_create(st.h, "new", "$y$n"), KSS_E_SERVER,
+	    "look: a write is refused");
+	ok(!exists(dir, "new") && !exists(dir, ".kss-layout") &&
+	    count_prefix(dir, ".", ".") == 2, "look: nothing made");
+	kss_store_close(&st);
+}
+
 static void
 open_or_fail(const char *name, enum kss_err e, struct kss_store *st)
 {
@@ -1630,6 +1661,7 @@ main(void)
 	file_admin(root);
 	migrate_locks(root);
 	adopt(root);
+	look(root);
 	casefold(root);
 	deleted_while_waiting(root);
 	doc_locks(root);
