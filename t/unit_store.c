@@ -696,6 +696,36 @@ lock_waits(const char *path, long long *start)
 	return n;
 }
 
+/* Waits (bounded) until a request to lock path from byte start waits: 1
+ * when one does, 0 when none would, -1 when /proc/locks cannot be read.
+ * A whole-file request (start 0) so tells itself from a document's. */
+static int
+comes_to_wait_from(const char *path, long long start)
+{
+	char line[256], want[64], *p;
+	struct stat sb;
+	int i, found = 0;
+	FILE *f;
+
+	if (stat(path, &sb) != 0)
+		return -1;
+	snprintf(want, sizeof(want), ":%lu ", (unsigned long)sb.st_ino);
+	for (i = 0; i < 1000 && !found; i++) {
+		if (i > 0)
+			usleep(10000);
+		if ((f = fopen("/proc/locks", "r")) == NULL)
+			return -1;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (strstr(line, " -> ") != NULL &&
+			    (p = strstr(line, want)) != NULL &&
+			    atoll(p + strlen(want)) == start)
+				found = 1;
+		}
+		fclose(f);
+	}
+	return found;
+}
+
 /* The range start a lone request waiting on path waits for, or -1. */
 static long long
 wait_start(const char *path)
@@ -1294,6 +1324,7 @@ static void
 file_admin(const char *root)
 {
 	static const struct kss_secret ann = {"$y$same", true};
+	static const struct kss_secret other = {"$y$other", true};
 	struct kss_secret raw = {"rawkey", false};
 	char dir[600], p[700], id[200], user[200], *big;
 	json_t *list, *r;
@@ -1301,7 +1332,7 @@ file_admin(const char *root)
 	long long slot;
 	bool changed;
 	size_t i;
-	pid_t a;
+	pid_t a, b;
 	int fd;
 
 	snprintf(dir, sizeof(dir), "%s/admin", root);
@@ -1497,13 +1528,19 @@ file_admin(const char *root)
 	    "admin: the test holds the account shared and imp's byte");
 	ok(comes_to_wait(p, 1) == 1 && exists(dir, "ann/imp.json"),
 	    "admin: the delete still waits");
-	if ((a = fork()) == 0) {
-		_exit(st.ops->secret_set(st.h, "ann", &ann));
-	}
-	ok(comes_to_wait(p, 2) == 1, "admin: a new secret waits too");
+	if ((b = fork()) == 0)
+		_exit(st.ops->secret_set(st.h, "ann", &other));
+	ok(comes_to_wait_from(p, 0) == 1, "admin: a new secret waits too, for "
+	    "the whole lock");
+	ok(strstr(slurp(dir, "ann/auth.json"), other.value) == NULL,
+	    "admin: and has not written");
 	close(fd);
-	is_int(ends(a), KSS_OK, "admin: once the push is done, both go on");
+	is_int(ends(a), KSS_OK, "admin: once the push is done, the delete "
+	    "goes on");
 	ok(!exists(dir, "ann/imp.json"), "admin: and the record is gone");
+	is_int(ends(b), KSS_OK, "admin: so does the new secret");
+	ok(strstr(slurp(dir, "ann/auth.json"), other.value) != NULL,
+	    "admin: which is written");
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 	kss_store_close(&st);
