@@ -1589,6 +1589,47 @@ migrate_locks(const char *root)
 	kss_store_close(&st);
 }
 
+/* kss-admin check --repair removes a user folder's old .tmp- under the
+ * folder's whole lock: a push writes its temporary file under its lock
+ * byte, and may still be at it. */
+static void
+check_locks(const char *root)
+{
+	struct kss_check_report r = {NULL, NULL, 0, 0, 0};
+	char dir[600], p[700];
+	struct kss_store st;
+	pid_t a;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/check-lock", root);
+	if (kss_store_file_open(dir, &lg, &st) != KSS_OK ||
+	    st.ops->user_create(st.h, "ann", "$y$ann") != KSS_OK) {
+		ok(0, "check: a store and a user");
+		return;
+	}
+	put_file(dir, "ann/.tmp-77", "{\"document\": ");
+	snprintf(p, sizeof(p), "%s/ann/.lock", dir);
+	if (age(dir, "ann/.tmp-77", 120) < 0 ||
+	    (fd = open(p, O_RDWR | O_CREAT, 0600)) < 0 ||
+	    set_range(fd, F_RDLCK, 0, 1) < 0) {
+		ok(0, "check: an old .tmp-, the test holding ann's lock as a "
+		    "push does");
+		kss_store_close(&st);
+		return;
+	}
+	fflush(stdout);
+	if ((a = fork()) == 0)
+		_exit(kss_check(&st, true, &r) == 0 && r.fixed == 1 ? 0 : 1);
+	ok(comes_to_wait_from(p, 0) == 1, "check --repair: waits for the "
+	    "user's whole lock");
+	ok(exists(dir, "ann/.tmp-77"), "check --repair: the .tmp- stays "
+	    "meanwhile");
+	close(fd);
+	is_int(ends(a), 0, "check --repair: then removes it");
+	ok(!exists(dir, "ann/.tmp-77"), "check --repair: gone");
+	kss_store_close(&st);
+}
+
 /* kss-admin user add makes a folder without auth.json, which blocks its
  * name, the account (kss_store_file_adopt()): under the folder's whole
  * lock, keeping what the folder holds, and never a folder that is an
@@ -1699,6 +1740,7 @@ main(void)
 	migrate_locks(root);
 	adopt(root);
 	look(root);
+	check_locks(root);
 	casefold(root);
 	deleted_while_waiting(root);
 	doc_locks(root);
