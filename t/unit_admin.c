@@ -453,6 +453,45 @@ warned(void *ctx, const char *path)
 	(*(int *)ctx)++;
 }
 
+/* One id matched both ways: the Binary match wins (KOReader's default
+ * method), whichever is found first. A file shorter than a sample has
+ * the MD5 of its content as its Binary id, so a file holding the bytes
+ * "n.pdf" has the Filename id of a file called n.pdf. */
+static void
+precedence(const char *root)
+{
+	char lib[600], id[KSS_DOCID_SIZE];
+	json_t *wanted = json_object(), *found = NULL;
+	const json_t *f;
+
+	snprintf(lib, sizeof(lib), "%s/precedence", root);
+	mkdir(lib, 0700);
+	/* In one file the Filename match comes first. */
+	put_text(at(lib, "n.pdf"), "n.pdf");
+	kss_docid_filename("n.pdf", id);
+	json_object_set_new(wanted, id, json_null());
+	if (kss_library_scan(lib, wanted, &found, NULL, NULL) < 0) {
+		ok(0, "library: scanned");
+		json_decref(wanted);
+		return;
+	}
+	f = json_object_get(found, id);
+	is_str(json_string_value(json_object_get(f, "method")), "binary",
+	    "library: Binary wins over a Filename match found before it");
+	json_decref(found);
+	/* In two files, in whatever order the folder lists them. */
+	unlink(at(lib, "n.pdf"));
+	put_text(at(lib, "n.pdf"), "other content");
+	put_text(at(lib, "content.bin"), "n.pdf");
+	kss_library_scan(lib, wanted, &found, NULL, NULL);
+	f = json_object_get(found, id);
+	ok(strcmp(json_string_value(json_object_get(f, "method")), "binary") ==
+	    0 && strcmp(json_string_value(json_object_get(f, "file")),
+	    "content.bin") == 0, "library: and over one in another file");
+	json_decref(found);
+	json_decref(wanted);
+}
+
 static void
 library(const char *root)
 {
@@ -517,6 +556,7 @@ library(const char *root)
 	    && errno == ENOENT, "library: a missing library is an error");
 	json_decref(wanted);
 	chmod(at(lib, "secret.epub"), 0600);
+	precedence(root);
 }
 
 int
