@@ -33,23 +33,29 @@ hash_password(const char *password, int cost, char **hash)
 	return e;
 }
 
+/* Whether user, whose secret could not be read, has an account all the
+ * same: the store lists its records. The operator may then set a new
+ * credential, or delete it. */
+static bool
+unreadable(struct kss_store *st, const char *user)
+{
+	json_t *docs = NULL;
+	bool yes = st->ops->doc_list(st->h, user, &docs) == KSS_OK;
+
+	json_decref(docs);
+	return yes;
+}
+
 /* Whether user has an account: KSS_OK, KSS_E_NO_ACCOUNT, ... One whose
- * credential cannot be read (the store said why) is one all the same,
- * as its records are listed: the operator may set a new credential, or
- * delete it. */
+ * credential cannot be read (the store said why) is one. */
 static enum kss_err
 account(struct kss_store *st, const char *user)
 {
 	struct kss_secret s = {NULL, false};
 	enum kss_err e = st->ops->secret_get(st->h, user, &s);
-	json_t *docs = NULL;
 
 	kss_secret_free(&s);
-	if (e == KSS_E_SERVER && st->ops->doc_list(st->h, user, &docs) ==
-	    KSS_OK)
-		e = KSS_OK;
-	json_decref(docs);
-	return e;
+	return e == KSS_E_SERVER && unreadable(st, user) ? KSS_OK : e;
 }
 
 enum kss_err
@@ -176,8 +182,8 @@ user_info(struct kss_store *st, const char *user)
 	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK)
 		return json_pack("{s:s, s:s}", "name", user, "error",
 		    e == KSS_E_NO_ACCOUNT ? "deleted meanwhile" :
-		    account(st, user) == KSS_OK ? "its credential cannot be "
-		    "read (user passwd sets a new one)" : "cannot be read");
+		    unreadable(st, user) ? "its credential cannot be read "
+		    "(user passwd sets a new one)" : "cannot be read");
 	if ((e = st->ops->doc_list(st->h, user, &docs)) != KSS_OK) {
 		kss_secret_free(&s);
 		return json_pack("{s:s, s:s}", "name", user, "error",

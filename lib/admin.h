@@ -17,8 +17,9 @@ struct kss_store;
  * bytes in lowercase hex, as a registration sends it. */
 void kss_admin_key(const char *password, char key[KSS_DOCID_SIZE]);
 
-/* Whether user has an account: KSS_OK, KSS_E_NO_ACCOUNT, KSS_E_INVALID
- * for a name the server would refuse (valid.h), KSS_E_SERVER. */
+/* Whether user has an account: KSS_OK (one whose credential cannot be
+ * read too), KSS_E_NO_ACCOUNT, KSS_E_INVALID for a name the server would
+ * refuse (valid.h), KSS_E_SERVER. */
 enum kss_err kss_admin_user_exists(struct kss_store *st, const char *user);
 
 /* Creates user with password, stored exactly as a KOReader registration
@@ -30,13 +31,14 @@ enum kss_err kss_admin_user_exists(struct kss_store *st, const char *user);
 enum kss_err kss_admin_user_add(struct kss_store *st, const char *user,
     const char *password, int cost);
 
-/* Sets user's password, whatever it was (a forgotten one);
- * KSS_E_NO_ACCOUNT, KSS_E_INVALID. */
+/* Sets user's password, whatever it was (a forgotten one, one that
+ * cannot be read); KSS_E_NO_ACCOUNT, KSS_E_INVALID. */
 enum kss_err kss_admin_user_passwd(struct kss_store *st, const char *user,
     const char *password, int cost);
 
-/* Deletes user and every record, as DELETE /users/me does;
- * KSS_E_NO_ACCOUNT, KSS_E_INVALID. */
+/* Deletes user and every record, as DELETE /users/me does, whatever the
+ * credential (one that cannot be read too); KSS_E_NO_ACCOUNT,
+ * KSS_E_INVALID. */
 enum kss_err kss_admin_user_del(struct kss_store *st, const char *user);
 
 /* Every user as {"name", "documents" (a count), "last_sync" (the newest
