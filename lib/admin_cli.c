@@ -594,66 +594,10 @@ c_export(struct ctx *c, char **a, int n)
 	return 0;
 }
 
-/* An import's (or a migration's) change, one line. */
+/* An import's or a migration's change (stdout) or problem (stderr), one
+ * line; with --json, kept for the end. */
 static void
-import_line(void *ctx, const char *user, const char *doc, const char *what)
-{
-	struct ctx *c = ctx;
-
-	if (c->o->given & O_JSON)
-		return;
-	printf("%s%s%s%s: %s\n", c->o->given & O_DRY_RUN ? "would be: " : "",
-	    shown(c, user), doc != NULL ? " " : "", doc != NULL ? shown(c, doc) : "",
-	    what);
-}
-
-static int
-c_import(struct ctx *c, char **a, int n)
-{
-	struct kss_import_counts k;
-	json_error_t jerr;
-	json_t *in;
-	enum kss_err e;
-	char *why = NULL;
-	bool dry = c->o->given & O_DRY_RUN;
-
-	(void)n;
-	in = strcmp(a[0], "-") == 0 ? json_loadf(stdin, 0, &jerr) :
-	    json_load_file(a[0], 0, &jerr);
-	if (in == NULL) {
-		say("%s: %s (line %d)", shown(c, a[0]), jerr.text, jerr.line);
-		return 1;
-	}
-	e = kss_backup_import(&c->st, in, dry, &k, import_line, c, &why);
-	json_decref(in);
-	if (e == KSS_E_INVALID) {
-		say("%s: %s; nothing imported", shown(c, a[0]),
-		    why != NULL ? why : "not an export of kss");
-		free(why);
-		return 1;
-	}
-	if (c->o->given & O_JSON) {
-		json_t *j = json_pack("{s:b, s:i, s:i, s:i, s:i, s:i, s:i}",
-		    "dry_run", dry, "users_created", k.users_created,
-		    "users_kept", k.users_kept, "keys_differ", k.keys_differ,
-		    "documents_added", k.docs_added, "documents_updated",
-		    k.docs_updated, "documents_kept", k.docs_kept);
-
-		print_json(j);
-		json_decref(j);
-	} else
-		printf("%s%d user%s created, %d already here; %d document%s "
-		    "added, %d updated, %d kept (as new here)\n",
-		    dry ? "would be: " : "", k.users_created,
-		    k.users_created == 1 ? "" : "s", k.users_kept, k.docs_added,
-		    k.docs_added == 1 ? "" : "s", k.docs_updated, k.docs_kept);
-	return e == KSS_OK ? 0 : failed(c, e, NULL, NULL);
-}
-
-/* A migration's change (stdout) or problem (stderr), one line; with
- * --json, kept for the end. */
-static void
-migrate_line(void *ctx, const char *user, const char *doc, const char *what,
+change_line(void *ctx, const char *user, const char *doc, const char *what,
     bool problem)
 {
 	struct ctx *c = ctx;
@@ -678,9 +622,63 @@ migrate_line(void *ctx, const char *user, const char *doc, const char *what,
 }
 
 static int
+c_import(struct ctx *c, char **a, int n)
+{
+	struct kss_import_report r = {change_line, c};
+	struct kss_import_counts k;
+	json_error_t jerr;
+	json_t *in;
+	enum kss_err e;
+	char *why = NULL;
+	bool dry = c->o->given & O_DRY_RUN;
+
+	(void)n;
+	in = strcmp(a[0], "-") == 0 ? json_loadf(stdin, 0, &jerr) :
+	    json_load_file(a[0], 0, &jerr);
+	if (in == NULL) {
+		say("%s: %s (line %d)", shown(c, a[0]), jerr.text, jerr.line);
+		return 1;
+	}
+	c->found = json_array();
+	e = kss_backup_import_report(&c->st, in, dry, &k, &r, &why);
+	json_decref(in);
+	if (e == KSS_E_INVALID) {
+		say("%s: %s; nothing imported", shown(c, a[0]),
+		    why != NULL ? why : "not an export of kss");
+		free(why);
+		return 1;
+	}
+	if (c->o->given & O_JSON) {
+		json_t *j = json_pack("{s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
+		    "s:i, s:O}", "dry_run", dry, "users_created",
+		    k.users_created, "users_kept", k.users_kept, "keys_differ",
+		    k.keys_differ, "users_skipped", k.users_skipped,
+		    "documents_added", k.docs_added, "documents_updated",
+		    k.docs_updated, "documents_kept", k.docs_kept,
+		    "documents_skipped", k.docs_skipped, "changes", c->found);
+
+		print_json(j);
+		json_decref(j);
+	} else {
+		printf("%s%d user%s created, %d already here; %d document%s "
+		    "added, %d updated, %d kept (as new here)",
+		    dry ? "would be: " : "", k.users_created,
+		    k.users_created == 1 ? "" : "s", k.users_kept, k.docs_added,
+		    k.docs_added == 1 ? "" : "s", k.docs_updated, k.docs_kept);
+		if (k.users_skipped > 0 || k.docs_skipped > 0)
+			printf("; left out: %d user%s, %d document%s",
+			    k.users_skipped, k.users_skipped == 1 ? "" : "s",
+			    k.docs_skipped, k.docs_skipped == 1 ? "" : "s");
+		putchar('\n');
+	}
+	/* What was left out, and why, is said above (and by the store). */
+	return e == KSS_OK ? 0 : 1;
+}
+
+static int
 c_migrate(struct ctx *c, char **a, int n)
 {
-	struct kss_migrate_report r = {migrate_line, c, 0, 0};
+	struct kss_migrate_report r = {change_line, c, 0, 0};
 	bool dry = c->o->given & O_DRY_RUN;
 	struct kss_store st = {NULL, NULL};
 	struct stat sb;

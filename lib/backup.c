@@ -331,32 +331,3 @@ kss_backup_import_report(struct kss_store *st, const json_t *in,
 		import_user(&k, u, i);
 	return k.result;
 }
-
-/* kss_backup_import()'s change, as a report's say. */
-struct told {
-	void (*change)(void *, const char *, const char *, const char *);
-	void *ctx;
-};
-
-static void
-told(void *ctx, const char *user, const char *doc, const char *what,
-    bool problem)
-{
-	struct told *t = ctx;
-
-	(void)problem;
-	if (t->change != NULL)
-		t->change(t->ctx, user, doc, what);
-}
-
-enum kss_err
-kss_backup_import(struct kss_store *st, const json_t *in, bool dry_run,
-    struct kss_import_counts *n,
-    void (*change)(void *ctx, const char *user, const char *doc,
-	const char *what), void *ctx, char **why)
-{
-	struct told t = {change, ctx};
-	const struct kss_import_report r = {told, &t};
-
-	return kss_backup_import_report(st, in, dry_run, n, &r, why);
-}

@@ -63,11 +63,4 @@ enum kss_err kss_backup_import_report(struct kss_store *st, const json_t *in,
     bool dry_run, struct kss_import_counts *n,
     const struct kss_import_report *r, char **why);
 
-/* kss_backup_import_report(), with its changes and problems alike told
- * to change (may be NULL). */
-enum kss_err kss_backup_import(struct kss_store *st, const json_t *in,
-    bool dry_run, struct kss_import_counts *n,
-    void (*change)(void *ctx, const char *user, const char *doc,
-	const char *what), void *ctx, char **why);
-
 #endif

@@ -483,15 +483,15 @@ is "$(jf .progress)" '"9"' "an older one from the file does not"
 printf '{"kss_export": 1, "users": [{"name": "ok", "raw_key": "k", "documents": {"d": "str", "e": {"progress": "pe", "timestamp": 5}}}, {"name": "a:b", "raw_key": "k"}, {"name": "two", "raw_key": "k", "key_hash": "$y$x"}, 7]}' >"$TMP/bad.json"
 adm -d "$TMP/restored" import "$TMP/bad.json"
 is "$RC" 1 "an export holding what kss refuses: exit 1"
-like "$OUT" "'a:b': skipped: no user name kss accepts \(users\[1\]\)" "a name kss refuses is said"
-like "$OUT" "'two': skipped: no credential \(one \"key_hash\" or \"raw_key\"\)" "two credentials for one user"
-like "$OUT" "'\(users\[3\]\)': skipped: not a user \(an object\)" "an entry that is no user"
-like "$OUT" "'ok' 'd': skipped: not a record \(an object\)" "a record that is not an object"
+like "$ERR" "'a:b': skipped: no user name kss accepts \(users\[1\]\)" "a name kss refuses is said"
+like "$ERR" "'two': skipped: no credential \(one \"key_hash\" or \"raw_key\"\)" "two credentials for one user"
+like "$ERR" "'\(users\[3\]\)': skipped: not a user \(an object\)" "an entry that is no user"
+like "$ERR" "'ok' 'd': skipped: not a record \(an object\)" "a record that is not an object"
 as ok k KSS_DIR="$TMP/restored" GET /syncs/progress/e
 is "$STATUS $(jf .progress)" '200 "pe"' "and the rest is imported"
 printf '{"kss_export": 1, "users": [{"name": "md5", "key_hash": "$1$salt$qJH7.N4xYta3aEG/dfqo/0"}]}' >"$TMP/bad.json"
 adm -d "$TMP/restored" import "$TMP/bad.json"
-like "$RC:$OUT" "^1:'md5': skipped: no credential kss can verify \(a yescrypt hash kss makes, or a raw key\)" \
+like "$RC:$ERR" "^1:kss-admin: 'md5': skipped: no credential kss can verify \(a yescrypt hash kss makes, or a raw key\)" \
     "a hash kss does not make (md5crypt) is refused"
 printf '{"kss_export": 1, "users": {}}' >"$TMP/bad.json"
 adm -d "$TMP/restored" import "$TMP/bad.json"
@@ -528,9 +528,12 @@ is "$STATUS $(jf .progress)" '200 "s"' "and the others"
 mkdir -p -m 700 "$TMP/blocked/alice"
 adm -d "$TMP/blocked" import "$TMP/long.json"
 is "$RC" 1 "import where a user cannot be created: exit 1"
-like "$OUT" "'alice': not created: the name is taken" "the user is named, and why"
-like "$(printf '%s\n' "$OUT" | tail -1)" "^0 users created, 0 already here; 0 documents added" \
-    "nor counted as created"
+like "$ERR" "'alice': not created: the name is taken" "the user is named, and why"
+like "$(printf '%s\n' "$OUT" | tail -1)" "^0 users created, 0 already here; 0 documents added, 0 updated, 0 kept \(as new here\); left out: 1 user, [0-9]+ documents$" \
+    "nor counted as created, but as left out"
+adm -d "$TMP/blocked" import --json "$TMP/long.json"
+is "$(printf '%s' "$OUT" | jq -c '[.users_created, .users_skipped, ([.changes[] | select(.problem)] | length > 0)]')" '[0,1,true]' \
+    "--json: the counts, and what was left out among the changes"
 
 # --- check ---
 rm -rf "$DATA/rita"
