@@ -633,8 +633,9 @@ c_import(struct ctx *c, char **a, int n)
 	bool dry = c->o->given & O_DRY_RUN;
 
 	(void)n;
-	in = strcmp(a[0], "-") == 0 ? json_loadf(stdin, 0, &jerr) :
-	    json_load_file(a[0], 0, &jerr);
+	/* A record may hold what a client sent: NUL in metadata too. */
+	in = strcmp(a[0], "-") == 0 ? json_loadf(stdin, JSON_ALLOW_NUL, &jerr) :
+	    json_load_file(a[0], JSON_ALLOW_NUL, &jerr);
 	if (in == NULL) {
 		say("%s: %s (line %d)", shown(c, a[0]), jerr.text, jerr.line);
 		return 1;

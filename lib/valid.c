@@ -80,6 +80,31 @@ kss_valid_strings(const json_t *v, size_t max)
 	return true;
 }
 
+size_t
+kss_json_depth(const json_t *v, size_t max)
+{
+	const json_t *e;
+	const char *k;
+	size_t i, d, deepest = 0;
+
+	if (!json_is_object(v) && !json_is_array(v))
+		return 0;
+	if (max == 0)
+		return 1;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, e) {
+			if ((d = kss_json_depth(e, max - 1)) > deepest)
+				deepest = d;
+		}
+	} else {
+		json_array_foreach(v, i, e) {
+			if ((d = kss_json_depth(e, max - 1)) > deepest)
+				deepest = d;
+		}
+	}
+	return deepest + 1;
+}
+
 const char *
 kss_json_str(const json_t *v, size_t *len)
 {
@@ -182,8 +207,9 @@ kss_valid_progress(const json_t *body, json_t **rec)
 	    (!plain_string(v) || json_object_set(r, "device_id", (json_t *)v)))
 		goto invalid;
 	v = json_object_get(body, "metadata");
-	if (v != NULL && !json_is_null(v) &&
-	    (!json_is_object(v) || json_object_set(r, "metadata", (json_t *)v)))
+	if (v != NULL && !json_is_null(v) && (!json_is_object(v) ||
+	    kss_json_depth(v, KSS_METADATA_DEPTH) > KSS_METADATA_DEPTH ||
+	    json_object_set(r, "metadata", (json_t *)v)))
 		goto invalid;
 	*rec = r;
 	return KSS_OK;

@@ -12,6 +12,10 @@
 #define KSS_NAME_MAX 128	/* bytes in a username or document id */
 #define KSS_FIELD_MAX 4096	/* bytes in any string field of a body */
 #define KSS_BODY_MAX 65536	/* bytes in a request body */
+/* Levels of objects and arrays in a push's metadata (KOReader sends one:
+ * filename, title, authors), so that a record also fits, nested in an
+ * export, under the JSON parser's limit (2048 in jansson). */
+#define KSS_METADATA_DEPTH 32
 
 /* Length of the UTF-8 sequence at s (at most n bytes) and its code point,
  * or 0 when the sequence is malformed, overlong, a surrogate or past
@@ -27,12 +31,17 @@ bool kss_valid_name(const char *s, size_t len);
  * than max bytes. */
 bool kss_valid_strings(const json_t *v, size_t max);
 
+/* Levels of objects and arrays in v (a scalar: 0), counted up to max + 1
+ * at most. */
+size_t kss_json_depth(const json_t *v, size_t max);
+
 /* If v is a JSON string, its value and true; else false. Sets *len. */
 const char *kss_json_str(const json_t *v, size_t *len);
 
 /* Checks a PUT /syncs/progress body after authentication and builds the
  * record to store: document (KSS_E_DOCUMENT when bad), then progress,
- * percentage, device, device_id, metadata (KSS_E_INVALID when bad).
+ * percentage, device, device_id, metadata (KSS_E_INVALID when bad, or
+ * nested deeper than KSS_METADATA_DEPTH).
  * On KSS_OK *rec is a new object, without "timestamp". */
 enum kss_err kss_valid_progress(const json_t *body, json_t **rec);
 

@@ -523,6 +523,17 @@ as alice "$(key_of 'alice-pass')" KSS_DIR="$TMP/long-migrated" GET /syncs/progre
 is "$STATUS $(jf .progress | wc -c)" "200 5003" "copies the long record"
 as alice "$(key_of 'alice-pass')" KSS_DIR="$TMP/long-migrated" GET /syncs/progress/short
 is "$STATUS $(jf .progress)" '200 "s"' "and the others"
+# What a client may push, a backup carries back: NUL in metadata.
+secret 'pass-nul-3b7d'
+adm -d "$TMP/nul" user add nul <<<'pass-nul-3b7d'
+as nul "$(key_of 'pass-nul-3b7d')" KSS_DIR="$TMP/nul" PUT /syncs/progress '{"document":"t","progress":"p","percentage":0.5,"device":"K","metadata":{"title":"a\u0000b"}}'
+is "$STATUS" 200 "a push with NUL in its metadata"
+adm -d "$TMP/nul" export
+printf '%s\n' "$OUT" >"$TMP/nul.json"
+adm -d "$TMP/nul-restored" import "$TMP/nul.json"
+is "$RC" 0 "its export imports"
+as nul "$(key_of 'pass-nul-3b7d')" KSS_DIR="$TMP/nul-restored" GET /syncs/progress/t
+is "$STATUS $(jf .metadata.title)" '200 "a\u0000b"' "with the NUL"
 # A user the store does not create is not counted as created, and is
 # named; so are the records left out with it.
 mkdir -p -m 700 "$TMP/blocked/alice"

@@ -152,6 +152,38 @@ progress(void)
 	ok(json_object_get(rec, "junk") == NULL, "unknown field dropped");
 	json_decref(rec);
 
+	/* metadata nested KSS_METADATA_DEPTH levels, then one more. */
+	{
+		char deep[128 + 6 * (KSS_METADATA_DEPTH + 1)];
+		int k, o;
+
+		for (k = KSS_METADATA_DEPTH; k <= KSS_METADATA_DEPTH + 1; k++) {
+			o = snprintf(deep, sizeof(deep), "{\"document\":\"d\","
+			    "\"progress\":\"p\",\"percentage\":0.5,\"device\":"
+			    "\"x\",\"metadata\":");
+			for (int j = 1; j < k; j++)
+				o += snprintf(deep + o, sizeof(deep) - (size_t)o,
+				    "{\"a\":");
+			o += snprintf(deep + o, sizeof(deep) - (size_t)o, "{}");
+			for (int j = 0; j < k; j++)
+				deep[o++] = '}';
+			deep[o] = '\0';
+			is_int(check(deep, &rec), k <= KSS_METADATA_DEPTH ?
+			    KSS_OK : KSS_E_INVALID, "metadata %d levels deep: %s",
+			    k, k <= KSS_METADATA_DEPTH ? "kept" : "refused");
+			json_decref(rec);
+		}
+	}
+	{
+		json_t *v = json_loads("[1, {\"a\": [[]]}, {}]", 0, NULL);
+
+		is_int(kss_json_depth(v, 10), 4, "depth: an array's deepest member");
+		is_int(kss_json_depth(v, 2), 3, "depth: counted to max + 1 at most");
+		is_int(kss_json_depth(json_object_get(v, "x"), 5), 0,
+		    "depth: nothing is 0");
+		json_decref(v);
+	}
+
 	snprintf(big, sizeof(big), "{\"document\":\"d\",\"progress\":\"p\","
 	    "\"percentage\":0.5,\"device\":\"x\",\"z\":\"%0*d\"}",
 	    KSS_FIELD_MAX, 0);
