@@ -97,11 +97,13 @@ kss_auth_hash_valid(const char *hash)
 	if (end == salt || *end != '$' || b64_span(end + 1) != 43 ||
 	    end[44] != '\0')
 		return false;
+	/* The params of a cost kss uses, and a salt as long as kss makes
+	 * (crypt refuses some lengths, and the account could never log in). */
 	for (cost = 1; cost <= 11; cost++) {
 		if (crypt_gensalt_rn("$y$", (unsigned long)cost, entropy,
 		    sizeof(entropy), setting, sizeof(setting)) != NULL &&
 		    strncmp(setting, hash, 3 + params + 1) == 0)
-			return true;
+			return strlen(setting) == (size_t)(end - hash);
 	}
 	return false;
 }

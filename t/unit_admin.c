@@ -352,6 +352,9 @@ hashes(void)
 		"$y$j9T$F5Jx5fExr*uPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
 		"$gy$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
 		"$1$salt$qJH7.N4xYta3aEG/dfqo/0", "$6$salt$x", "*", "",
+		/* A salt of a length crypt refuses (it answers "*0"). */
+		"$y$j9T$A$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+		"$y$j9T$F5Jx5fExrKuPp53xLKQ..1x$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
 	};
 	char *hash = NULL;
 	size_t i;
