@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +179,27 @@ print_json(const json_t *v)
 		fputc('\n', stdout);
 	}
 	free(text);
+}
+
+/* Run as root on a data folder another user owns (the web server's, as
+ * README's recipes make it), kss-admin becomes that user, so that what it
+ * writes (an auth.json, a .lock, .kss-layout) stays readable to kss: a
+ * root-owned file there would answer 500. check --repair stays root, to
+ * give back what root made before. 0, or -1 (said). */
+static int
+become_owner(struct ctx *c, const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(dir, &st) < 0 || st.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 ||
+	    setuid(st.st_uid) < 0) {
+		say("cannot become uid %ju, the owner of %s: %s",
+		    (uintmax_t)st.st_uid, shown(c, dir), strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* --- Passwords --- */
@@ -694,6 +717,10 @@ c_migrate(struct ctx *c, char **a, int n)
 		say("%s: not a folder", shown(c, a[0]));
 		return 1;
 	}
+	/* In place, as the folder's owner; --to reads a folder its owner
+	 * (another user) may keep from the new one's. */
+	if (c->o->to == NULL && become_owner(c, a[0]) < 0)
+		return 1;
 	c->found = json_array();
 	if (c->o->to != NULL) {
 		/* A dry run makes nothing, not even the new folder. */
@@ -934,6 +961,8 @@ open_data(struct ctx *c, enum need need)
 		    shown(c, c->cfg.dir), strerror(errno));
 		return 1;
 	}
+	if (!(c->o->given & O_REPAIR) && become_owner(c, c->cfg.dir) < 0)
+		return 1;
 	/* A dry run makes nothing, not even the folder or its .kss-layout:
 	 * a folder not made yet stands as an empty store. */
 	if (need == NEED_CREATE && (c->o->given & O_DRY_RUN))

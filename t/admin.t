@@ -795,6 +795,39 @@ adm "KSS_DIR=$TMP/chk" check
 like "$OUT" $'bad/x\ufffd\\?\\[2J\\.json' "in the table, as U+FFFD and '?'"
 rm -rf "$TMP/chk"
 
+# --- as root on the web server's folder: kss-admin acts as its owner ---
+if [ "$(id -u)" -eq 0 ]; then
+	install -d -m 711 "$TMP"
+	install -d -m 700 -o 65534 -g 65534 "$TMP/www"
+	adm "KSS_DIR=$TMP/www" user add wanda <<<'pass-wanda-77'
+	is "$RC" 0 "user add as root on a folder uid 65534 owns"
+	is "$(find "$TMP/www" ! -user 65534 | wc -l)" 0 "everything it made is 65534's, not root's"
+	adm "KSS_DIR=$TMP/www" user passwd wanda <<<'pass-wanda-78'
+	is "$RC:$(stat -c %u "$TMP/www/wanda/auth.json")" "0:65534" "so is what user passwd writes"
+	if command -v setpriv >/dev/null; then
+		RUN_AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+		env -i KSS_DIR="$TMP/www" KSS_LOGIN_LIMIT=off KSS_AUTH_CACHE=false KSS_SANDBOX=false \
+		    REQUEST_METHOD=GET PATH_INFO=/users/auth HTTP_X_AUTH_USER=wanda \
+		    HTTP_X_AUTH_KEY="$(key_of 'pass-wanda-78')" HTTP_ACCEPT=application/vnd.koreader.v1+json \
+		    "${RUN_AS[@]}" "$KSS_BIN" >"$TMP/www-out" 2>/dev/null
+		like "$(cat "$TMP/www-out")" '"authorized":"OK"' "kss as that user logs her in"
+	else
+		skip "kss as that user logs her in" "no setpriv"
+	fi
+	mkdir -p "$TMP/old65534/carl"
+	printf '{"x-auth-user":"carl","x-auth-key":"%s"}' "$(key_of c)" >"$TMP/old65534/carl/auth.json"
+	chown -R 65534:65534 "$TMP/old65534"
+	adm migrate "$TMP/old65534"
+	is "$RC:$(find "$TMP/old65534" ! -user 65534 | wc -l)" "0:0" "migrate in place as root: what it writes is the owner's"
+	chown 0:0 "$TMP/www/wanda/auth.json"	# as kss-admin did before
+	adm "KSS_DIR=$TMP/www" check --repair
+	is "$RC:$(stat -c %u "$TMP/www/wanda/auth.json")" "0:65534" \
+	    "check --repair stays root, and gives back what root made"
+	rm -rf "$TMP/www" "$TMP/old65534"
+else
+	skip "as root on the web server's folder" "not root"
+fi
+
 # --- kss-admin on a folder kss is writing to ---
 # Two clients push through kss (CGI) while kss-admin changes the
 # password (to the same one: the clients keep their key), removes one
