@@ -1909,6 +1909,21 @@ kss_store_file_adopt(const struct kss_store *st, const char *user,
 		unlock_user(&l);
 		return 0;
 	}
+	/* A folder another user owns, or may write to, could have its
+	 * auth.json replaced behind kss's back: not made an account. */
+	if (fstat(l.dir, &sb) < 0) {
+		unlock_user(&l);
+		return -1;
+	}
+	if (sb.st_uid != geteuid() || (sb.st_mode & 022) != 0) {
+		kss_logf(fs->log, "file store: %s is not kss's own folder (uid "
+		    "%ju, mode %04o): no account made in it; kss-admin check "
+		    "--repair, or remove it", l.name, (uintmax_t)sb.st_uid,
+		    (unsigned)(sb.st_mode & 07777));
+		unlock_user(&l);
+		errno = EPERM;
+		return -1;
+	}
 	n = entries(l.dir);
 	e = write_secret(fs, l.dir, user, s);
 	unlock_user(&l);

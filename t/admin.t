@@ -558,6 +558,14 @@ is "$RC" 1 "check finds it: exit 1"
 like "$OUT" '^problem  ghost: no auth\.json: no account, yet its name can neither register nor log in' "and says why"
 like "$OUT" "^problem  ghost: .*: kss-admin user add 'ghost' makes the account here, keeping what the folder holds, or remove the folder" \
     "and what mends it"
+# A folder others may write to is not made an account: its auth.json
+# could be replaced behind kss's back.
+chmod 777 "$DATA/ghost"
+adm user add ghost <<<'ghost-pass-31'
+like "$RC:$ERR" "^1:.*ghost is not kss's own folder \(uid [0-9]+, mode 0777\): no account made in it" \
+    "user add of a folder others may write to: refused, and said"
+ok $([ ! -e "$DATA/ghost/auth.json" ]; echo $?) "no auth.json made there"
+chmod 700 "$DATA/ghost"
 # What check advises works: user add makes the account in the folder.
 printf '{"document": "g1", "progress": "pg", "percentage": 0.2, "device": "K", "timestamp": 1700000000}' >"$DATA/ghost/g1.json"
 secret 'ghost-pass-31'
