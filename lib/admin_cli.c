@@ -329,6 +329,7 @@ c_user_list(struct ctx *c, char **a, int n)
 	json_t *list = NULL;
 	enum kss_err e;
 	size_t i, j, o;
+	int unread = 0;
 
 	(void)a, (void)n;
 	e = kss_admin_user_list(&c->st, &list);
@@ -349,10 +350,12 @@ c_user_list(struct ctx *c, char **a, int n)
 			    "documents")));
 			devs[0] = '\0';
 			o = 0;
-			json_array_foreach(json_object_get(u, "devices"), j, d)
-				o += (size_t)snprintf(devs + o, o < sizeof(devs) ?
-				    sizeof(devs) - o : 0, "%s%s", j > 0 ? ", " : "",
-				    json_string_value(d));
+			json_array_foreach(json_object_get(u, "devices"), j, d) {
+				if (o >= sizeof(devs))
+					break;	/* cut: the table stays a table */
+				o += (size_t)snprintf(devs + o, sizeof(devs) - o,
+				    "%s%s", j > 0 ? ", " : "", json_string_value(d));
+			}
 			kss_table_row(&t, json_string_value(json_object_get(u,
 			    "name")), err != NULL ? "?" : docs,
 			    err != NULL ? err : kss_when(json_object_get(u,
@@ -362,8 +365,19 @@ c_user_list(struct ctx *c, char **a, int n)
 		}
 		kss_table_print(&t, stdout);
 	}
+	json_array_foreach(list, i, u) {
+		if (json_object_get(u, "error") != NULL)
+			unread++;
+	}
 	json_decref(list);
-	return e == KSS_OK ? 0 : failed(c, e, NULL, NULL);
+	if (e == KSS_OK)
+		return 0;
+	if (unread > 0)
+		say("%d user%s cannot be read (listed, with why)", unread,
+		    unread == 1 ? "" : "s");
+	else
+		failed(c, e, NULL, NULL);
+	return 1;
 }
 
 /* What the table says of a record's book: title, authors, file name, as

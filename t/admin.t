@@ -273,6 +273,7 @@ like "$ERR" "cannot read the auth\.json of carl" "naming it"
 like "$OUT" '^NAME' "the other users are still listed"
 like "$OUT" '^ann ' "ann among them"
 like "$OUT" '^carl +\? +its credential cannot be read' "and carl, with what is wrong"
+like "$ERR" '^kss-admin: 1 user cannot be read \(listed, with why\)$' "the last line counts them"
 adm user list --json
 is "$(printf '%s' "$OUT" | jq -c '.[] | select(.name == "carl")')" \
     '{"name":"carl","error":"its credential cannot be read (user passwd sets a new one)"}' \
