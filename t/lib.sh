@@ -7,16 +7,30 @@ set -u
 : "${KSS_BIN:?KSS_BIN must name the built kss.fcgi (make check sets it)}"
 
 # A test that sets T_WANT_MOUNT_NS=1 before sourcing this runs again, from
-# the start, in a mount namespace of its own when it can (root, unshare),
-# so that whatever it mounts goes away with it; T_MOUNT_NS=1 says it got
-# one. With T_WANT_NET_NS=1 too, in a network namespace of its own as
-# well (only a loopback, down: ports nothing else sees). Done before
-# anything below makes files or traps.
-if [ "${T_WANT_MOUNT_NS:-}" = 1 ] && [ -z "${T_MOUNT_NS:-}" ] &&
-    [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-    unshare -m ${T_WANT_NET_NS:+-n} --propagation private true 2>/dev/null; then
-	T_MOUNT_NS=1 exec unshare -m ${T_WANT_NET_NS:+-n} --propagation private \
-	    bash "$0"
+# the start, in a mount and PID namespace of its own when it can (root,
+# unshare), so that whatever it mounts goes away with it, and whatever it
+# starts too: it is the namespace's PID 1, and when it ends, or is killed
+# (--kill-child: unshare killed kills it), the kernel kills every process
+# left in it (a daemon that went to the background included). With
+# T_WANT_NET_NS=1 too, in a network namespace of its own as well (only a
+# loopback, down: ports nothing else sees). T_MOUNT_NS=1 says it got them,
+# checked here, not taken from the environment: PID 1 of a namespace whose
+# mount (and network) namespace is not the machine's PID 1's; then /proc
+# is this namespace's. Done before anything below makes files or traps.
+T_MOUNT_NS=
+if [ "${T_WANT_MOUNT_NS:-}" = 1 ]; then
+	t_ns="-m ${T_WANT_NET_NS:+-n} -p -f --kill-child --propagation private"
+	if [ -z "${T_NS_CHILD:-}" ] && [ "$(id -u)" = 0 ] &&
+	    command -v unshare >/dev/null && unshare $t_ns true 2>/dev/null; then
+		T_NS_CHILD=1 exec unshare $t_ns bash "$0"
+	fi
+	# (/proc is still the machine's: /proc/1 is its PID 1)
+	if [ "$$" = 1 ] && ! [ /proc/self/ns/mnt -ef /proc/1/ns/mnt ] &&
+	    { [ -z "${T_WANT_NET_NS:-}" ] || ! [ /proc/self/ns/net -ef /proc/1/ns/net ]; } &&
+	    mount -t proc -o nosuid,nodev,noexec proc /proc; then
+		T_MOUNT_NS=1
+	fi
+	unset t_ns
 fi
 
 T_N=0
