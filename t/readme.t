@@ -2,25 +2,32 @@
 # README's recipes, run as written: the Quick start, every block of
 # Deploying and of Moving from the original kss, each command taken from
 # README itself, so that a README that drifts from what works fails here.
-# As root, in a mount and network namespace of the test's own: /etc,
-# /var, /usr/local and /home are overlays whose changes go away with the
-# test, /run and /dev/shm fresh (as after a boot), and the ports (80,
-# 443, 8080, ...) are on a loopback nothing else sees. Then each server
-# is used as KOReader would, through the address README gives.
+# As root, in a mount, network and PID namespace of the test's own
+# (lib.sh): /etc, /var, /usr/local and /home are overlays whose changes go
+# away with the test, /run and /dev/shm fresh (as after a boot), the rest
+# of the file system read-only but the test's own folder, the ports (80,
+# 443, 8080, ...) on a loopback nothing else sees, and every process it
+# starts gone with it (the machine's own servers out of sight: Debian's
+# init scripts look for theirs with pidof). Then each server is used as
+# KOReader would, through the address README gives. Each recipe starts
+# without what another left of kss (/var/lib/kss, /run/kss,
+# /dev/shm/kss): a recipe that leaves out a folder fails here.
 #
 # What it cannot run: apt-get install (the packages must be there; a
 # recipe whose packages are missing is skipped, said), systemctl (systemd
 # is not this machine's PID 1: the units are checked with systemd-analyze
-# verify). The Quick start's examples/serve is told where the build is
-# and where to keep its data (BUILD, KSS_DIR, as it documents): the
-# source tree may be read-only (make distcheck).
+# verify). The Quick start's sh examples/serve runs as written, in a copy
+# of the source tree (an overlay: the tree may be read-only, make
+# distcheck) in a 0700 folder, as a clone under /root: the build where it
+# is (./build, or in the tree), its data in ./kss-data, lighttpd and kss
+# as root since www-data cannot reach the build.
 T_WANT_MOUNT_NS=1
 T_WANT_NET_NS=1
 . "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
 . "${T_SRCDIR:-$(dirname "$0")}/e2e.sh"
 
 [ -n "${T_MOUNT_NS:-}" ] ||
-	skip_all "needs root and unshare -m -n (a mount and network namespace)"
+	skip_all "needs root and unshare -m -n -p (a mount, network and PID namespace)"
 README=$(cd "$T_SRCDIR/.." && pwd)/README
 SRC=$(dirname "$README")
 BUILD=$(cd "$(dirname "$KSS_BIN")/.." && pwd)
@@ -29,6 +36,35 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # --- the namespace: our own loopback, file systems, /run ---
 ip link set lo up 2>/dev/null || skip_all "cannot bring up the loopback (no ip?)"
 NETNS=$(readlink /proc/self/ns/net)
+# Read-only: every file system but the test's folder (README's commands
+# run as root: whatever one writes outside the overlays below fails here,
+# and never reaches the machine), /proc, /sys and /dev. /tmp a fresh one
+# (init scripts' mktemp), where the test's folder, and the source tree's
+# and the build's when in /tmp, are as they were; the machine's /tmp
+# (bound writable, under the fresh one) only reached through fd 8, to
+# remove the test's folder at the end.
+TP=${TMP%/*}
+mount --bind "$TP" "$TP" && exec 8<"$TP" || skip_all "cannot bind $TP"
+OLDTMP=
+if [ "$TP" = /tmp ]; then
+	OLDTMP=/proc/$$/fd/8
+	mount -t tmpfs -o mode=1777 kss-tmp /tmp || skip_all "cannot mount /tmp"
+	for d in "$TMP" "$SRC" "$BUILD" "$T_SRCDIR"; do
+		case $d in /tmp/*) ;; *) continue ;; esac
+		d=${d#/tmp/}
+		d=${d%%/*}
+		[ -e "/tmp/$d" ] && continue
+		mkdir "/tmp/$d" && mount --bind "$OLDTMP/$d" "/tmp/$d" ||
+		    skip_all "cannot bind /tmp/$d"
+	done
+fi
+while read -r _ _ _ _ mp _; do
+	mp=$(printf '%b' "$mp")
+	case $mp in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*|/tmp|"$TP"|"$TMP"|"$TMP"/*) continue ;; esac
+	mount -o remount,bind,ro "$mp" 2>/dev/null ||
+	    skip_all "cannot make $mp read-only"
+done </proc/self/mountinfo
+touch /kss-readme-ro 2>/dev/null && { rm -f /kss-readme-ro; skip_all "/ stayed writable"; }
 mkdir "$TMP/ns"
 mount -t tmpfs kss-readme "$TMP/ns" || skip_all "cannot mount a tmpfs"
 for d in etc var usr/local home; do
@@ -77,8 +113,9 @@ stop_all() {
 # namespace goes with the test in any case); and examples/serve's folder
 # in the build, when the test made it.
 unmount() {
-	umount /etc /var /usr/local /home /dev/shm /run "$TMP/ns" 2>/dev/null
-	[ -z "${T_SERVE_MADE:-}" ] || rm -rf "$BUILD/serve"
+	umount /etc /var /usr/local /home /dev/shm /run 2>/dev/null
+	umount -R "$TMP/ns" 2>/dev/null
+	[ -z "$OLDTMP" ] || rm -rf "$OLDTMP/${TMP##*/}"
 	return 0
 }
 T_CLEANUP='stop_all; unmount'
@@ -109,6 +146,12 @@ block() {
 			if (line ~ /\\$/) { sub(/\\$/, "", line); next }
 			gsub(/  +/, " ", line); print line; line = ""; next }
 		found && inb { exit }' "$README"
+}
+
+# fresh: no folder of kss's a recipe is to make (a reboot keeps
+# /var/lib/kss: boot for /run).
+fresh() {
+	rm -rf /var/lib/kss /run/kss /dev/shm/kss /dev/shm/kss-*
 }
 
 # recipe NAME TEXT: runs README's block after TEXT, each command from the
@@ -155,8 +198,8 @@ recipe() {
 	return $rc
 }
 
-# start_lighttpd COMMAND: runs COMMAND (lighttpd -D ..., or what execs
-# it) in the background, its output (lighttpd's log, kss's stderr) in
+# start_lighttpd COMMAND [DIR]: runs COMMAND (lighttpd -D ..., or what
+# execs it) in DIR (the source tree) in the background, its output (lighttpd's log, kss's stderr) in
 # LLOG; returns once lighttpd says it started (0) or the output ends (1),
 # with the line in LSTART. No sleeping: a FIFO (read -t only bounds a
 # build by examples/serve).
@@ -167,7 +210,7 @@ start_lighttpd() {
 	LLOG=$TMP/lighttpd$NL.log
 	rm -f "$TMP/lfifo"
 	mkfifo "$TMP/lfifo"
-	(cd "$SRC" && eval "exec $1") </dev/null >"$TMP/lfifo" 2>&1 &
+	(cd "${2:-$SRC}" && eval "exec $1") </dev/null >"$TMP/lfifo" 2>&1 &
 	LPID=$!
 	exec 3<"$TMP/lfifo"
 	LSTART=
@@ -203,24 +246,49 @@ for p in $serve_pkgs; do
 done
 cmd=$(block "Build kss and serve it with lighttpd")
 is "$cmd" "sh examples/serve" "Quick start: README says sh examples/serve"
+# The copy: the source tree, and a build outside the tree where
+# examples/serve looks (./build) when its Makefile finds the sources
+# wherever it is (configured by an absolute path); else at the same place
+# in the copy, and examples/serve is told (BUILD=, make distcheck's
+# ../../configure).
+Q=$TMP/ns/quick
+qsrc=$Q/src
+build_srcdir=$(sed -n 's/^srcdir = //p' "$BUILD/Makefile")
+if [ "$BUILD" = "$SRC" ]; then
+	qbuild=$qsrc serve=$cmd
+elif [ "${build_srcdir#/}" != "$build_srcdir" ]; then
+	qbuild=$qsrc/build serve=$cmd
+else
+	qbuild=$qsrc/${BUILD#"$SRC"/} serve="env BUILD='$qbuild' $cmd"
+fi
 if [ -n "$missing" ]; then
 	skip "Quick start" "examples/serve would install:$missing"
+elif [ "$BUILD" != "$SRC" ] && [ "${build_srcdir#/}" = "$build_srcdir" ] &&
+    [ "${BUILD#"$SRC"/}" = "$BUILD" ]; then
+	skip "Quick start" "a build outside the tree, configured by a relative path"
 else
-	# examples/serve keeps its lighttpd.conf and sockets in BUILD/serve:
-	# gone with the test when it made them (make distcheck looks).
-	[ -e "$BUILD/serve" ] || T_SERVE_MADE=1
-	start_lighttpd "env BUILD='$BUILD' KSS_DIR='$TMP/serve-data' $cmd"
-	is "$?" 0 "Quick start: $cmd (lighttpd started: $LSTART)"
+	mkdir -m 0700 "$Q"
+	mkdir -p "$Q/up/src" "$Q/work/src" "$Q/up/build" "$Q/work/build" "$qsrc"
+	mount -t overlay overlay -o "lowerdir=$SRC,upperdir=$Q/up/src,workdir=$Q/work/src" "$qsrc" &&
+	    { [ "$qbuild" = "$qsrc" ] || { mkdir -p "$qbuild" &&
+	    mount -t overlay overlay -o "lowerdir=$BUILD,upperdir=$Q/up/build,workdir=$Q/work/build" "$qbuild"; }; }
+	ok $? "Quick start: a copy of the tree in a 0700 folder"
+	start_lighttpd "$serve" "$qsrc"
+	is "$?" 0 "Quick start: $serve (lighttpd started: $LSTART)"
+	is "$(grep -c 'www-data cannot reach' "$LLOG")" 1 \
+	    "Quick start: examples/serve says www-data cannot reach the build"
 	mapfile -t try < <(block "Then, from another terminal:")
 	is "$(cd "$SRC" && eval "${try[0]}")" "${try[1]}" "Quick start: ${try[0]}"
 	is "$(curl -s "http://127.0.0.1:8081/healthcheck")" '{"state":"OK"}' \
 	    "Quick start: and the CGI way on :8081"
-	is "$(stat -c '%U %a' "$TMP/serve-data")" "$(users_of "$BUILD/cgi/kss.fcgi" | tr -d ' ') 700" \
-	    "Quick start: the data folder is 0700, kss's user's"
+	is "$(stat -c '%U %a' "$qsrc/kss-data")" "root 700" \
+	    "Quick start: the data in ./kss-data, 0700, root's"
+	is "$(users_of "$qbuild/cgi/kss.fcgi")" "root " "Quick start: kss serves as root"
 	stop_all
 fi
 
 # --- Deploying: lighttpd ---
+fresh
 recipe lighttpd "lighttpd (a NAS) - examples/lighttpd.conf"
 lrc=$?
 if [ $lrc -ne 2 ]; then
@@ -251,6 +319,7 @@ fi
 # --- Deploying: nginx, with a certificate where the example looks ---
 NGINX_OPTS=(--cacert /etc/ssl/certs/sync.example.org.pem
     --resolve sync.example.org:443:127.0.0.1 --resolve sync.example.org:80:127.0.0.1)
+fresh
 if recipe nginx "nginx with HTTPS - examples/nginx.conf"; [ $? -ne 2 ]; then
 	mkdir -p /etc/ssl/private
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=sync.example.org \
@@ -293,6 +362,7 @@ if recipe nginx "nginx with HTTPS - examples/nginx.conf"; [ $? -ne 2 ]; then
 fi
 
 # --- Deploying: Apache ---
+fresh
 recipe apache "Apache httpd - examples/apache.conf"
 if [ $? -ne 2 ]; then
 	user_check apache-fcgid "http://127.0.0.1:8080"
@@ -312,6 +382,7 @@ chmod 755 "$old" "$old/bob.smith"
 chmod 644 "$old/bob.smith"/*
 chown -R 1000:1000 /home/alice
 chmod 700 /home/alice
+fresh
 recipe migrate "stop the old server, copy the folder's contents to"
 is "$(stat -c '%U %a' /var/lib/kss/bob%2Esmith 2>&1)" "www-data 700" \
     "migrate: bob.smith's folder is where kss looks, www-data's, 0700"
@@ -327,7 +398,7 @@ if [ $lrc -ne 2 ]; then
 	like "$(cd / && eval "$(block "which kss-admin --help")")" 'bob\.smith' \
 	    "managing: the user list shows bob.smith"
 fi
-rm -rf /var/lib/kss
+fresh
 recipe migrate-to "or make the new folder from the old one"
 is "$(stat -c '%U' /var/lib/kss/bob%2Esmith 2>&1)" "www-data" "migrate --to: bob.smith's folder, www-data's"
 
