@@ -54,7 +54,7 @@ if [ "$TP" = /tmp ]; then
 		d=${d#/tmp/}
 		d=${d%%/*}
 		[ -e "/tmp/$d" ] && continue
-		mkdir "/tmp/$d" && mount --bind "$OLDTMP/$d" "/tmp/$d" ||
+		mkdir "/tmp/$d" && mount -c --bind "$OLDTMP/$d" "/tmp/$d" ||
 		    skip_all "cannot bind /tmp/$d"
 	done
 fi
@@ -115,7 +115,7 @@ stop_all() {
 unmount() {
 	umount /etc /var /usr/local /home /dev/shm /run 2>/dev/null
 	umount -R "$TMP/ns" 2>/dev/null
-	[ -z "$OLDTMP" ] || rm -rf "$OLDTMP/${TMP##*/}"
+	[ -z "$OLDTMP" ] || { rm -rf "$OLDTMP/${TMP##*/}"; umount "$TMP"; }
 	return 0
 }
 T_CLEANUP='stop_all; unmount'
@@ -199,13 +199,15 @@ recipe() {
 }
 
 # start_lighttpd COMMAND [DIR]: runs COMMAND (lighttpd -D ..., or what
-# execs it) in DIR (the source tree) in the background, its output (lighttpd's log, kss's stderr) in
-# LLOG; returns once lighttpd says it started (0) or the output ends (1),
-# with the line in LSTART. No sleeping: a FIFO (read -t only bounds a
-# build by examples/serve).
+# execs it) in DIR (the source tree) in the background, its output
+# (lighttpd's log, kss's stderr) in LLOG; returns once lighttpd says it
+# started (0) or the output ends (1), with the line in LSTART, the output
+# until then in LHEAD. No sleeping: a FIFO (read -t only bounds a build by
+# examples/serve).
 NL=0
 start_lighttpd() {
 	local head=
+	LHEAD=
 	NL=$((NL + 1))
 	LLOG=$TMP/lighttpd$NL.log
 	rm -f "$TMP/lfifo"
@@ -220,6 +222,7 @@ start_lighttpd() {
 	done
 	{ printf '%s' "$head"; cat; } <&3 >"$LLOG" &
 	exec 3<&-
+	LHEAD=$head
 	keep_log "$LLOG"
 	case $LSTART in *'server started'*) return 0 ;; esac
 	printf '%s' "$head" | sed 's/^/#   /' | tail -n 20
@@ -275,7 +278,7 @@ else
 	ok $? "Quick start: a copy of the tree in a 0700 folder"
 	start_lighttpd "$serve" "$qsrc"
 	is "$?" 0 "Quick start: $serve (lighttpd started: $LSTART)"
-	is "$(grep -c 'www-data cannot reach' "$LLOG")" 1 \
+	is "$(grep -c 'www-data cannot reach' <<<"$LHEAD")" 1 \
 	    "Quick start: examples/serve says www-data cannot reach the build"
 	mapfile -t try < <(block "Then, from another terminal:")
 	is "$(cd "$SRC" && eval "${try[0]}")" "${try[1]}" "Quick start: ${try[0]}"
