@@ -212,6 +212,48 @@ do_ptrace(struct kss_server *s)
 	syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0);
 }
 
+/* fchmod() of a file kss made (as dirmode.c does of the data folder)
+ * to chmod_mode: PASSED when it answers at all. */
+static mode_t chmod_mode;
+
+static int
+data_file(void)
+{
+	int fd = open(at(root, "data/modes"), O_RDONLY | O_CREAT | O_CLOEXEC,
+	    0600);
+
+	if (fd < 0)
+		_exit(SETUP);
+	return fd;
+}
+
+static void
+do_fchmod(struct kss_server *s)
+{
+	(void)s;
+	fchmod(data_file(), chmod_mode);
+}
+
+static void
+do_chmod(struct kss_server *s)
+{
+	(void)s;
+	close(data_file());
+#ifdef SYS_chmod
+	syscall(SYS_chmod, at(root, "data/modes"), 0700);
+#else	/* (no chmod of its own: fchmodat, below) */
+	syscall(SYS_fchmodat, AT_FDCWD, at(root, "data/modes"), 0700, 0);
+#endif
+}
+
+static void
+do_fchmodat(struct kss_server *s)
+{
+	(void)s;
+	close(data_file());
+	syscall(SYS_fchmodat, AT_FDCWD, at(root, "data/modes"), 0700, 0);
+}
+
 static void *
 thread_socket(void *arg)
 {
@@ -459,6 +501,28 @@ main(void)
 	ok(killed(child(do_x32, false, true)),
 	    "getpid() through the x32 entry: killed");
 #endif
+	{
+		static const mode_t refused[] = {0755, 0750, 0705, 0777, 0770,
+		    0701, 04710, 02707}, allowed[] = {0700, 04700, 02700,
+		    01700, 0600, 0};
+		size_t i;
+
+		for (i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+			chmod_mode = refused[i];
+			ok(killed(child(do_fchmod, false, true)),
+			    "fchmod() to %04o (open to group or others): "
+			    "killed", (unsigned)refused[i]);
+		}
+		for (i = 0; i < sizeof(allowed) / sizeof(*allowed); i++) {
+			chmod_mode = allowed[i];
+			ok(exited(child(do_fchmod, false, true), PASSED),
+			    "fchmod() to %04o: let through (dirmode.c "
+			    "making a folder private)", (unsigned)allowed[i]);
+		}
+	}
+	ok(killed(child(do_chmod, false, true)), "chmod() (by path): killed");
+	ok(killed(child(do_fchmodat, false, true)),
+	    "fchmodat(): killed, even to 0700");
 	ok(exited(child(do_ioctl, false, true), PASSED),
 	    "ioctl(): ENOTTY, not killed (stdio's isatty()), whatever it asks");
 	ok(exited(child(do_clone3, false, true), PASSED),
