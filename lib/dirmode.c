@@ -26,9 +26,12 @@ kss_dirmode_check(int fd, const char *dir, const struct kss_log *log)
 			return;
 		err = 0;
 	} else if (fchmod(fd, mode & 07700) == 0) {
-		/* Whoever chose the old mode learns where it went. */
+		/* Whoever chose the old mode learns where it went: the mode
+		 * it has, read again (the kernel drops the setgid bit when
+		 * kss's user is not in the folder's group). */
 		kss_logf(log, "data folder %s was %04o, open to other users: "
 		    "made it %04o (README, Deploying)", dir, mode,
+		    fstat(fd, &st) == 0 ? (unsigned)st.st_mode & 07777 :
 		    mode & 07700);
 		return;
 	} else

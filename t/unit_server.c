@@ -4,12 +4,16 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "dirmode.h"
 #include "fakeio.h"
 #include "kss.h"
 #include "tap.h"
@@ -214,6 +218,60 @@ cgi_cache(void)
 	snprintf(cachevar, sizeof(cachevar), "KSS_CACHE_DIR=%s/c", shm);
 }
 
+/* A folder open to its group, setgid, of a group its owner (kss's user)
+ * is not in: the kernel drops the setgid bit when kss makes it private,
+ * and the log says the mode it has, not the one asked for. */
+static char dirmode_line[512];
+
+static void
+dirmode_write(void *ctx, const char *line)
+{
+	(void)ctx;
+	snprintf(dirmode_line, sizeof(dirmode_line), "%s", line);
+}
+
+static void
+dirmode_setgid(void)
+{
+	const struct kss_log log = {dirmode_write, NULL};
+	char dir[300];
+	struct stat st;
+	pid_t pid;
+	int fd, status = -1;
+
+	if (geteuid() != 0) {
+		skip("a setgid folder of another group", "not root");
+		skip("and kss says the mode it has", "not root");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%.200s/setgid", root);
+	if (mkdir(dir, 0700) < 0 || chown(dir, 65534, 0) < 0 ||
+	    chmod(dir, 02750) < 0 ||
+	    (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		skip("a setgid folder of another group", "cannot make it");
+		skip("and kss says the mode it has", "cannot make it");
+		return;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(3);
+		kss_dirmode_check(fd, "setgid", &log);
+		if (strstr(dirmode_line, "made it 0700") != NULL)
+			_exit(0);
+		fprintf(stderr, "# logged: %s\n", dirmode_line);
+		_exit(strstr(dirmode_line, "made it") != NULL ? 1 : 2);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	close(fd);
+	is_int(stat(dir, &st) == 0 ? (int)(st.st_mode & 07777) : -1, 0700,
+	    "a setgid folder of another group: the kernel leaves it 0700");
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+	    "and kss says it made it 0700, not 2700");
+}
+
 int
 main(void)
 {
@@ -225,6 +283,7 @@ main(void)
 	kept();
 	not_kept();
 	cgi_cache();
+	dirmode_setgid();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", root, shm);
 	if (system(cmd) != 0)
 		return 1;
