@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kss.h"
+#include "main.h"
 #include "sandbox.h"
 #include "transport.h"
 

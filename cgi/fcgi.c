@@ -16,6 +16,7 @@
 #include <fcgiapp.h>
 
 #include "kss.h"
+#include "main.h"
 #include "sandbox.h"
 #include "transport.h"
 

@@ -10,6 +10,7 @@
 
 #include <fcgiapp.h>
 
+#include "main.h"
 #include "sandbox.h"
 #include "transport.h"
 

@@ -14,7 +14,4 @@ int kss_fcgi_threads(void);
  * exit status. */
 int kss_fcgi_run(int fd, int threads);
 
-/* Says on stderr, in one line, that kss serves as root, when it does. */
-void kss_warn_root(void);
-
 #endif
