@@ -76,16 +76,30 @@ done
 rm -rf "$SHM"
 SHM= CACHE=
 mount -t tmpfs -o mode=1777 kss-shm /dev/shm || skip_all "cannot mount /dev/shm"
-command -v systemd-tmpfiles >/dev/null ||
-	skip_all "no systemd-tmpfiles, to lay out /run as a boot does"
+# Without systemd-tmpfiles (a machine without systemd), its folders in
+# /run made from tmpfiles.d's "d" lines all the same (/run/lighttpd).
+tmpfiles_run() {
+	if command -v systemd-tmpfiles >/dev/null; then
+		systemd-tmpfiles --create --prefix=/run >/dev/null 2>&1
+		return 0
+	fi
+	cat /usr/lib/tmpfiles.d/*.conf /etc/tmpfiles.d/*.conf 2>/dev/null |
+	while read -r type path mode user group _; do
+		case $type:$path in [dD]:/run/*) ;; *) continue ;; esac
+		[ "$mode" != - ] || mode=0755
+		[ "$user" != - ] || user=root
+		[ "$group" != - ] || group=root
+		install -d -m "$mode" -o "$user" -g "$group" "$path" 2>/dev/null
+	done
+	return 0
+}
 
 # boot: /run as after a reboot: emptied, then what tmpfiles.d says
 # (lighttpd's /run/lighttpd, /run/lock).
 boot() {
 	umount /run 2>/dev/null
 	mount -t tmpfs -o mode=0755 kss-run /run
-	systemd-tmpfiles --create --prefix=/run >/dev/null 2>&1
-	return 0
+	tmpfiles_run
 }
 boot
 
