@@ -32,6 +32,27 @@ if [ "${T_WANT_MOUNT_NS:-}" = 1 ]; then
 	fi
 	unset t_ns
 fi
+# In the namespace, /tmp is a fresh one of its own (TMPDIR unset or /tmp),
+# where the build's and the source tree's folders, when in /tmp, are
+# bound as they are: the test's folder, made there, goes with the
+# namespace even when the test is killed. T_PRIVATE_TMP=1 says so.
+T_PRIVATE_TMP=
+if [ -n "$T_MOUNT_NS" ] && [ "${TMPDIR:-/tmp}" = /tmp ] && exec 9</tmp &&
+    mount -t tmpfs -o mode=1777 kss-tmp /tmp; then
+	T_PRIVATE_TMP=1
+	for t_d in "$PWD" "$KSS_BIN" "${T_SRCDIR:-}" "${T_BUILDDIR:-}"; do
+		case $t_d in /tmp/*) ;; *) continue ;; esac
+		t_d=${t_d#/tmp/}
+		t_d=${t_d%%/*}
+		[ -e "/tmp/$t_d" ] && continue
+		# (-c: mount would make /proc/self/fd/9/X the new /tmp/X)
+		mkdir "/tmp/$t_d" && mount -c --bind "/proc/self/fd/9/$t_d" "/tmp/$t_d" ||
+		    { umount -R /tmp; T_PRIVATE_TMP=; break; }
+	done
+	unset t_d
+	cd "$PWD" || exit 1
+fi
+exec 9<&-
 
 T_N=0
 T_FAILED=0

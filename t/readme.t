@@ -39,14 +39,17 @@ NETNS=$(readlink /proc/self/ns/net)
 # Read-only: every file system but the test's folder (README's commands
 # run as root: whatever one writes outside the overlays below fails here,
 # and never reaches the machine), /proc, /sys and /dev. /tmp a fresh one
-# (init scripts' mktemp), where the test's folder, and the source tree's
-# and the build's when in /tmp, are as they were; the machine's /tmp
-# (bound writable, under the fresh one) only reached through fd 8, to
-# remove the test's folder at the end.
+# (init scripts' mktemp): lib.sh's, or else one made here, where the
+# test's folder, and the source tree's and the build's when in /tmp, are
+# as they were; the machine's /tmp (bound writable, under the fresh one)
+# only reached through fd 8, to remove the test's folder at the end.
 TP=${TMP%/*}
-mount --bind "$TP" "$TP" && exec 8<"$TP" || skip_all "cannot bind $TP"
 OLDTMP=
-if [ "$TP" = /tmp ]; then
+if [ -n "$T_PRIVATE_TMP" ]; then
+	:	# (lib.sh's: /tmp is already the namespace's own)
+elif ! { mount --bind "$TP" "$TP" && exec 8<"$TP"; }; then
+	skip_all "cannot bind $TP"
+elif [ "$TP" = /tmp ]; then
 	OLDTMP=/proc/$$/fd/8
 	mount -t tmpfs -o mode=1777 kss-tmp /tmp || skip_all "cannot mount /tmp"
 	for d in "$TMP" "$SRC" "$BUILD" "$T_SRCDIR"; do
