@@ -914,8 +914,10 @@ leftovers(const char *root)
 	ok(exists(dir, ".new-young") && exists(dir, "ann/a.json") &&
 	    exists(dir, "bob/auth.json"), "leftovers: and nothing else");
 	mkdir(at(dir, ".del-old2"), 0700);
-	ok(age(dir, ".del-old2", 61) == 0 && age(dir, ".new-young", 59) == 0,
-	    "leftovers: one just old enough, one just young enough");
+	/* 10 s from the limit either way: a busy machine may take seconds
+	 * between here and the sweep. */
+	ok(age(dir, ".del-old2", 70) == 0 && age(dir, ".new-young", 50) == 0,
+	    "leftovers: one old enough, one young enough");
 	is_int(st.ops->user_delete(st.h, "bob", &(struct kss_secret){"$y$b",
 	    true}), KSS_OK, "leftovers: a delete");
 	ok(!exists(dir, ".del-old2") && exists(dir, ".new-young") &&
