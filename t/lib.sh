@@ -34,13 +34,15 @@ if [ "${T_WANT_MOUNT_NS:-}" = 1 ]; then
 fi
 # In the namespace, /tmp is a fresh one of its own (TMPDIR unset or /tmp),
 # where the build's and the source tree's folders, when in /tmp, are
-# bound as they are: the test's folder, made there, goes with the
+# bound as they are (and KSS_VALGRIND_LOGS's, where memcheck-cgi.t reads
+# what valgrind wrote): the test's folder, made there, goes with the
 # namespace even when the test is killed. T_PRIVATE_TMP=1 says so.
 T_PRIVATE_TMP=
 if [ -n "$T_MOUNT_NS" ] && [ "${TMPDIR:-/tmp}" = /tmp ] && exec 9</tmp &&
     mount -t tmpfs -o mode=1777 kss-tmp /tmp; then
 	T_PRIVATE_TMP=1
-	for t_d in "$PWD" "$KSS_BIN" "${T_SRCDIR:-}" "${T_BUILDDIR:-}"; do
+	for t_d in "$PWD" "$KSS_BIN" "${T_SRCDIR:-}" "${T_BUILDDIR:-}" \
+	    "${KSS_VALGRIND_LOGS:-}"; do
 		case $t_d in /tmp/*) ;; *) continue ;; esac
 		t_d=${t_d#/tmp/}
 		t_d=${t_d%%/*}
