@@ -79,6 +79,8 @@ struct ctx {
 	int logged;		/* how many it wrote */
 	json_t *found;		/* migrate, check --json: what they say */
 	struct kss_shown sh;	/* the names a message quotes */
+	uid_t owner;		/* the effective uid become_owner() took */
+	bool as_owner;		/* taken: root again only to read (as_root) */
 };
 
 struct cmd {
@@ -184,8 +186,10 @@ print_json(const json_t *v)
 /* Run as root on a data folder another user owns (the web server's, as
  * README's recipes make it), kss-admin becomes that user, so that what it
  * writes (an auth.json, a .lock, .kss-layout) stays readable to kss: a
- * root-owned file there would answer 500. check --repair stays root, to
- * give back what root made before. 0, or -1 (said). */
+ * root-owned file there would answer 500. Only the effective ids change:
+ * root's own files named on the command line (an import, a library) are
+ * still read as root (as_root()). check --repair stays root, to give
+ * back what root made before. 0, or -1 (said). */
 static int
 become_owner(struct ctx *c, const char *dir)
 {
@@ -193,13 +197,24 @@ become_owner(struct ctx *c, const char *dir)
 
 	if (geteuid() != 0 || stat(dir, &st) < 0 || st.st_uid == 0)
 		return 0;
-	if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 ||
-	    setuid(st.st_uid) < 0) {
+	if (setgroups(0, NULL) < 0 || setegid(st.st_gid) < 0 ||
+	    seteuid(st.st_uid) < 0) {
 		say("cannot become uid %ju, the owner of %s: %s",
 		    (uintmax_t)st.st_uid, shown(c, dir), strerror(errno));
 		return -1;
 	}
+	c->owner = st.st_uid;
+	c->as_owner = true;
 	return 0;
+}
+
+/* Root again (on) to read what the command line names, or the data
+ * folder's owner again (off), when become_owner() took that. */
+static void
+as_root(struct ctx *c, bool on)
+{
+	if (c->as_owner && seteuid(on ? 0 : c->owner) < 0)
+		abort();	/* never write as the wrong user */
 }
 
 /* --- Passwords --- */
@@ -425,14 +440,16 @@ resolve(struct ctx *c, json_t *list, const char *dir)
 	json_t *wanted = json_object(), *found = NULL, *rec, *f;
 	const char *id;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	json_array_foreach(list, i, rec)
 		json_object_set_new(wanted, json_string_value(json_object_get(rec,
 		    "document")), json_null());
-	if (kss_library_scan(dir, wanted, &found, library_warn, c) < 0) {
+	as_root(c, true);	/* the library is the operator's */
+	rc = kss_library_scan(dir, wanted, &found, library_warn, c);
+	as_root(c, false);
+	if (rc < 0) {
 		say("library %s: %s", shown(c, dir), strerror(errno));
-		rc = -1;
 	} else {
 		json_array_foreach(list, i, rec) {
 			id = json_string_value(json_object_get(rec, "document"));
@@ -671,8 +688,10 @@ c_import(struct ctx *c, char **a, int n)
 
 	(void)n;
 	/* A record may hold what a client sent: NUL in metadata too. */
+	as_root(c, true);
 	in = strcmp(a[0], "-") == 0 ? json_loadf(stdin, JSON_ALLOW_NUL, &jerr) :
 	    json_load_file(a[0], JSON_ALLOW_NUL, &jerr);
+	as_root(c, false);
 	if (in == NULL) {
 		say("%s: %s (line %d)", shown(c, a[0]), jerr.text, jerr.line);
 		return 1;

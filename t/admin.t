@@ -828,6 +828,16 @@ if [ "$(id -u)" -eq 0 ]; then
 	chown -R 65534:65534 "$TMP/old65534"
 	adm migrate "$TMP/old65534"
 	is "$RC:$(find "$TMP/old65534" ! -user 65534 | wc -l)" "0:0" "migrate in place as root: what it writes is the owner's"
+	# What the command line names is still read as root: an import from
+	# root's 0700 folder, a library there.
+	install -d -m 700 "$TMP/rootonly" "$TMP/rootonly/lib"
+	adm "KSS_DIR=$TMP/www" export
+	printf '%s\n' "$OUT" | jq '.users[0].documents = {"0b229176d4e8db7f6d2b5a4952368d7a": {"progress": "pw", "percentage": 0.5, "device": "K", "timestamp": 7}}' >"$TMP/rootonly/backup.json"
+	adm "KSS_DIR=$TMP/www" import "$TMP/rootonly/backup.json"
+	is "$RC:$(find "$TMP/www" ! -user 65534 | wc -l)" "0:0" "import of a file only root may read: read, and what it wrote is 65534's"
+	printf 'book' >"$TMP/rootonly/lib/b.epub"
+	adm "KSS_DIR=$TMP/www" doc list wanda --library "$TMP/rootonly/lib"
+	is "$RC" 0 "doc list --library of a folder only root may read"
 	chown 0:0 "$TMP/www/wanda/auth.json"	# as kss-admin did before
 	adm "KSS_DIR=$TMP/www" check --repair
 	is "$RC:$(stat -c %u "$TMP/www/wanda/auth.json")" "0:65534" \
