@@ -22,6 +22,13 @@
 #define DEFAULT_DIR_TEXT "$XDG_DATA_HOME/kss, else $HOME/.local/share/kss"
 #endif
 
+/* The stores KSS_STORE may name in this build (configure --with-redis). */
+#ifdef KSS_REDIS
+#define STORES_TEXT "file (KSS_DIR), redis (KSS_STORE=redis://HOST:PORT/DB)"
+#else
+#define STORES_TEXT "file (KSS_DIR); no Redis (configure --with-redis)"
+#endif
+
 static void
 usage(FILE *f)
 {
@@ -42,12 +49,14 @@ usage(FILE *f)
 	    "                    (default 64)\n"
 	    "  --help, --version\n"
 	    "\n"
-	    "Configuration comes from the environment: KSS_DIR, KSS_DISABLE_REGISTRATION,\n"
-	    "KSS_STRICT_ACCEPT, KSS_HASH_COST, KSS_LOGIN_LIMIT, KSS_THREADS (FastCGI\n"
-	    "requests served at once), ... (see kss's README).\n"
+	    "Configuration comes from the environment: KSS_DIR, KSS_STORE,\n"
+	    "KSS_DISABLE_REGISTRATION, KSS_STRICT_ACCEPT, KSS_HASH_COST, KSS_LOGIN_LIMIT,\n"
+	    "KSS_THREADS (FastCGI requests served at once), ... (see kss's README).\n"
 	    "Data directory when KSS_DIR is unset: %s\n"
+	    "Stores: %s\n"
 	    "Sandbox (KSS_SANDBOX=false turns it off, for debugging): %s\n",
-	    DEFAULT_DIR_TEXT, kss_sandbox_describe(sandbox, sizeof(sandbox)));
+	    DEFAULT_DIR_TEXT, STORES_TEXT,
+	    kss_sandbox_describe(sandbox, sizeof(sandbox)));
 }
 
 /* The FastCGI convention (FCGX_IsCGI, kcgi): fd is a listening socket

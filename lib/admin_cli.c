@@ -737,7 +737,7 @@ c_migrate(struct ctx *c, char **a, int n)
 {
 	struct kss_migrate_report r = {change_line, c, 0, 0};
 	bool dry = c->o->given & O_DRY_RUN;
-	struct kss_store st = {NULL, NULL};
+	struct kss_store st = {NULL, NULL, false};
 	struct stat sb;
 	int rc;
 

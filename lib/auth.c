@@ -108,6 +108,14 @@ kss_auth_hash_valid(const char *hash)
 	return false;
 }
 
+bool
+kss_auth_is_hash(const char *v)
+{
+	/* Every method's hash starts with '$' ("$y$", "$2b$", ...); a raw
+	 * key that does too is a hash only if libxcrypt reads it as one. */
+	return v[0] == '$' && crypt_checksalt(v) != CRYPT_SALT_INVALID;
+}
+
 static bool
 ct_equal(const char *a, const char *b)
 {
@@ -159,18 +167,19 @@ spend_kdf(const char *key, int cost)
 }
 
 /* Whether a verified secret is to be stored anew: a raw key of the
- * original kss (DESIGN.md §3), or a hash made at another cost than the
- * configured one, whose time would otherwise set its account apart from
- * an unknown name's (spend_kdf runs at the configured cost). */
+ * original kss (DESIGN.md §3) or of the official server (unless the store
+ * keeps raw keys: KSS_REDIS_RAW_KEYS), or a hash made at another cost
+ * than the configured one, whose time would otherwise set its account
+ * apart from an unknown name's (spend_kdf runs at the configured cost). */
 static bool
-stale(const struct kss_secret *s, int cost)
+stale(const struct kss_secret *s, int cost, bool raw_keys)
 {
 	static const char entropy[16] = "kss:cost-check!!";
 	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
 	const char *end;
 
 	if (!s->hashed)
-		return true;
+		return !raw_keys;
 	/* "$y$<params>$<salt>": the method and its cost are the part up to
 	 * the third '$'. */
 	if (crypt_gensalt_rn("$y$", (unsigned long)cost, entropy,
@@ -292,14 +301,14 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 			/* A raw key, or a hash the KDF did not run on at the
 			 * configured cost (garbled, another method or cost),
 			 * must not answer sooner than an unknown name. */
-			if (stale(&s, cost))
+			if (stale(&s, cost, false))
 				spend_kdf(key, cost);
 			kss_secret_free(&s);
 			end(who, false, now);
 			return KSS_E_UNAUTHORIZED;
 		}
 		end(who, true, now);
-		if (stale(&s, cost) &&
+		if (stale(&s, cost, st->raw_keys) &&
 		    (e = rehash(st, user, key, cost, log, &s)) != KSS_OK) {
 			kss_secret_free(&s);
 			return e;

@@ -28,6 +28,11 @@ enum kss_err kss_auth_hash(const char *key, int cost, char **hash);
  * No KDF is run. */
 bool kss_auth_hash_valid(const char *hash);
 
+/* Whether a stored credential v is a hash (a crypt(3) string of a method
+ * libxcrypt knows) rather than a raw key: the Redis store keeps either in
+ * one string, as the official server keeps its raw keys. */
+bool kss_auth_is_hash(const char *v);
+
 /* Whether key matches the stored secret, in time that does not depend on
  * where they differ. */
 bool kss_auth_verify(const struct kss_secret *s, const char *key);
@@ -41,7 +46,8 @@ struct kss_asker {
 };
 
 /* Authenticates user and key against st. KSS_OK when they match; a
- * legacy raw key is then rewritten hashed at cost (best effort, logged).
+ * legacy raw key is then rewritten hashed at cost (best effort, logged),
+ * unless st keeps raw keys (st->raw_keys).
  * KSS_E_NO_ACCOUNT when a well-formed user does not exist; otherwise
  * KSS_E_UNAUTHORIZED or KSS_E_SERVER. A match found in cache (may be
  * NULL) skips the KDF, and a new one is added to it. who (may be NULL)

@@ -97,8 +97,51 @@ join(char out[KSS_DIR_SIZE], const char *a, const char *b)
 	return 0;
 }
 
+/* KSS_STORE: the file store unless it names a Redis store, which this
+ * build must have. The value is never logged: it may hold a password. */
+static enum kss_err
+load_store(struct kss_config *cfg, const struct kss_params *p,
+    const struct kss_log *log)
+{
+	const char *v = get(p, "KSS_STORE");
+	enum kss_err e;
+
+	cfg->store = KSS_STORE_FILE;
+	if ((e = load_bool(p, log, "KSS_REDIS_RAW_KEYS", &cfg->raw_keys)) !=
+	    KSS_OK)
+		return e;
+	if (v == NULL || *v == '\0' || strcmp(v, "file") == 0) {
+		if (!cfg->raw_keys)
+			return KSS_OK;
+		kss_logf(log, "KSS_REDIS_RAW_KEYS=true needs a Redis store "
+		    "(KSS_STORE=redis://...)");
+		return KSS_E_SERVER;
+	}
+	if (!kss_redis_url_is(v)) {
+		kss_logf(log, "KSS_STORE must be file, "
+		    "redis://[:PASSWORD@]HOST[:PORT][/DB] or "
+		    "redis+unix:///PATH[?db=DB]");
+		return KSS_E_SERVER;
+	}
+#ifndef KSS_REDIS
+	kss_logf(log, "KSS_STORE names a Redis store, but this kss was built "
+	    "without one (./configure --with-redis)");
+	return KSS_E_SERVER;
+#else
+	const char *why;
+
+	if (kss_redis_url_parse(v, &cfg->redis, &why) < 0) {
+		kss_logf(log, "KSS_STORE: %s", why);
+		return KSS_E_SERVER;
+	}
+	cfg->store = KSS_STORE_REDIS;
+	return KSS_OK;
+#endif
+}
+
 /* The original kss's default: $XDG_DATA_HOME/kss, else
- * ~/.local/share/kss; a packager may set one with --with-default-dir. */
+ * ~/.local/share/kss; a packager may set one with --with-default-dir.
+ * A Redis store needs none. */
 static enum kss_err
 load_dir(struct kss_config *cfg, const struct kss_params *p,
     const struct kss_log *log)
@@ -116,7 +159,10 @@ load_dir(struct kss_config *cfg, const struct kss_params *p,
 		n = join(cfg->dir, v, "/kss");
 	else if ((v = get(p, "HOME")) != NULL && *v == '/')
 		n = join(cfg->dir, v, "/.local/share/kss");
-	else {
+	else if (cfg->store != KSS_STORE_FILE) {
+		cfg->dir[0] = '\0';
+		return KSS_OK;
+	} else {
 		kss_logf(log, "KSS_DIR is not set and there is no HOME to "
 		    "default to; set KSS_DIR in the web server's environment");
 		return KSS_E_SERVER;
@@ -226,7 +272,8 @@ kss_config_load(struct kss_config *cfg, const struct kss_params *p,
 {
 	enum kss_err e;
 
-	if ((e = load_dir(cfg, p, log)) != KSS_OK ||
+	if ((e = load_store(cfg, p, log)) != KSS_OK ||
+	    (e = load_dir(cfg, p, log)) != KSS_OK ||
 	    (e = load_bool(p, log, "KSS_DISABLE_REGISTRATION",
 		&cfg->registration_disabled)) != KSS_OK ||
 	    (e = load_bool(p, log, "KSS_STRICT_ACCEPT",

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "err.h"
+#include "redis_url.h"
 
 struct kss_log;
 
@@ -21,8 +22,20 @@ struct kss_params {
 #define KSS_LOGIN_WINDOW_DEFAULT 600	/* within so many seconds */
 #define KSS_DIR_SIZE 4096
 
+/* Which store KSS_STORE names. */
+enum kss_store_kind {
+	KSS_STORE_FILE,		/* unset, empty or "file": KSS_DIR */
+	KSS_STORE_REDIS,	/* redis://, redis+unix:// (redis_url.h) */
+};
+
 struct kss_config {
-	char dir[KSS_DIR_SIZE];		/* KSS_DIR, or the default */
+	enum kss_store_kind store;	/* KSS_STORE */
+	struct kss_redis_url redis;	/* KSS_STORE's Redis, when it is one */
+	/* KSS_REDIS_RAW_KEYS: credentials stay as clients send them, so
+	 * that an official server can share the database */
+	bool raw_keys;
+	char dir[KSS_DIR_SIZE];		/* KSS_DIR, or the default ("" for
+					 * a Redis store without either) */
 	bool registration_disabled;	/* KSS_DISABLE_REGISTRATION */
 	bool strict_accept;		/* KSS_STRICT_ACCEPT */
 	int hash_cost;			/* KSS_HASH_COST, yescrypt 1..11 */

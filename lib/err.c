@@ -27,6 +27,9 @@ static const struct {
 	[KSS_E_TOO_LARGE] = {413, 413, "Request body too large."},
 	[KSS_E_THROTTLED] = {429, 429,
 	    "Too many failed logins from this address; try again later."},
+	/* The official server's answers when Redis fails it (§4.1). */
+	[KSS_E_STORE_DOWN] = {502, 1000, "Cannot connect to redis server."},
+	[KSS_E_STORE] = {502, 2000, "Unknown server error."},
 };
 
 static enum kss_err

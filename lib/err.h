@@ -21,6 +21,8 @@ enum kss_err {
 	KSS_E_METHOD,		/* 405: known path, wrong method (kss) */
 	KSS_E_TOO_LARGE,	/* 413: body over the limit (kss) */
 	KSS_E_THROTTLED,	/* 429: too many failed logins (kss) */
+	KSS_E_STORE_DOWN,	/* 502/1000: the Redis store is unreachable */
+	KSS_E_STORE,		/* 502/2000: the Redis store answered an error */
 	KSS_ERR__MAX
 };
 

@@ -153,6 +153,7 @@ reason(int status)
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 429: return "Too Many Requests";
+	case 502: return "Bad Gateway";
 	default: return "Internal Server Error";
 	}
 }

@@ -9,7 +9,18 @@ enum kss_err
 kss_store_open(const struct kss_config *cfg, const struct kss_log *log,
     struct kss_store *st)
 {
-	return kss_store_file_open(cfg->dir, log, st);
+	enum kss_err e;
+
+#ifdef KSS_REDIS
+	if (cfg->store == KSS_STORE_REDIS) {
+		if ((e = kss_store_redis_open(&cfg->redis, log, st)) == KSS_OK)
+			st->raw_keys = cfg->raw_keys;
+		return e;
+	}
+#endif
+	e = kss_store_file_open(cfg->dir, log, st);
+	st->raw_keys = false;
+	return e;
 }
 
 void

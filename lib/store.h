@@ -28,7 +28,9 @@ struct kss_store_ops {
 	enum kss_err (*secret_get)(void *h, const char *user,
 	    struct kss_secret *s);
 	/* Replaces the secret with hash only if it still is old (exactly);
-	 * KSS_E_UNAUTHORIZED when it changed, KSS_E_NO_ACCOUNT when gone. */
+	 * KSS_E_UNAUTHORIZED when it changed, KSS_E_NO_ACCOUNT when gone.
+	 * (A store with raw_keys is given the new raw key as hash: only the
+	 * Redis store, whose values say what they are, is so.) */
 	enum kss_err (*secret_swap)(void *h, const char *user,
 	    const struct kss_secret *old, const char *hash);
 	/* Removes the user and all its documents, if its secret still is
@@ -94,12 +96,18 @@ struct kss_store_ops {
 struct kss_store {
 	const struct kss_store_ops *ops;
 	void *h;
+	/* KSS_REDIS_RAW_KEYS: new credentials are stored as clients send
+	 * them and raw ones are left so, for an official server sharing
+	 * the database (auth.c, users.c). */
+	bool raw_keys;
 };
 
 struct kss_config;
 
-/* Opens the store cfg names (today the file store at cfg->dir; the place
- * other backends plug in). Failures are logged and return KSS_E_SERVER. */
+/* Opens the store cfg names: the file store at cfg->dir, or the Redis
+ * store of KSS_STORE (with raw_keys as cfg says). Failures are logged and
+ * return KSS_E_SERVER; a Redis server that cannot be reached is no
+ * failure here, but one of each operation (KSS_E_STORE_DOWN). */
 enum kss_err kss_store_open(const struct kss_config *cfg,
     const struct kss_log *log, struct kss_store *st);
 
@@ -213,6 +221,13 @@ int kss_store_file_write(const struct kss_store *st, int dir,
 
 /* fsync() of dir, unless KSS_FSYNC=false. */
 int kss_store_file_sync(const struct kss_store *st, int dir);
+
+struct kss_redis_url;
+
+/* Opens the Redis store at u (configure --with-redis; redis_url.h): no
+ * connection is made yet. Failures are logged and return KSS_E_SERVER. */
+enum kss_err kss_store_redis_open(const struct kss_redis_url *u,
+    const struct kss_log *log, struct kss_store *st);
 
 /* Opens an empty in-memory store (tests, fuzzing). */
 enum kss_err kss_store_mem_open(struct kss_store *st);

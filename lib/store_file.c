@@ -2058,6 +2058,7 @@ open_store(const char *dir, const struct kss_log *log, bool look,
 	int fd;
 
 	st->ops = NULL;
+	st->raw_keys = false;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 &&
 	    errno == ENOENT && !look && make_dirs(dir) == 0)
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

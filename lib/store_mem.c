@@ -234,6 +234,7 @@ enum kss_err
 kss_store_mem_open(struct kss_store *st)
 {
 	st->ops = NULL;
+	st->raw_keys = false;
 	if ((st->h = json_object()) == NULL)
 		return KSS_E_SERVER;
 	st->ops = &mem_ops;

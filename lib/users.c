@@ -72,10 +72,16 @@ kss_h_create(struct kss_ctx *c)
 		return KSS_E_USER_EXISTS;
 	if (e != KSS_E_NO_ACCOUNT)
 		return e;
-	if ((e = kss_auth_hash(key, c->cfg->hash_cost, &hash)) != KSS_OK)
-		return e;
-	e = c->store->ops->user_create(c->store->h, user, hash);
-	free(hash);
+	/* An official server sharing the store reads raw keys only. */
+	if (c->store->raw_keys) {
+		struct kss_secret raw = {(char *)key, false};
+
+		e = c->store->ops->user_create_secret(c->store->h, user, &raw);
+	} else if ((e = kss_auth_hash(key, c->cfg->hash_cost, &hash)) ==
+	    KSS_OK) {
+		e = c->store->ops->user_create(c->store->h, user, hash);
+		free(hash);
+	}
 	if (e != KSS_OK)
 		return e;
 	return kss_reply(c, 201, json_pack("{s:s%}", "username", user, len));
@@ -125,7 +131,11 @@ kss_h_password(struct kss_ctx *c)
 	}
 	/* Swap only if the secret is still the one just checked: of two
 	 * changes made with the same current key, one wins. */
-	if ((e = kss_auth_hash(key, c->cfg->hash_cost, &hash)) == KSS_OK) {
+	if (c->store->raw_keys)
+		e = c->store->ops->secret_swap(c->store->h, c->req->user, &s,
+		    key);
+	else if ((e = kss_auth_hash(key, c->cfg->hash_cost, &hash)) ==
+	    KSS_OK) {
 		e = c->store->ops->secret_swap(c->store->h, c->req->user, &s,
 		    hash);
 		free(hash);

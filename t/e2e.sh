@@ -11,25 +11,6 @@ EXAMPLES=${T_SRCDIR:-$(dirname "$0")}/../examples
 # Servers that drop privileges (nginx workers, Apache) must reach our files.
 chmod 755 "$TMP"
 
-# free_port VAR: sets VAR to a loopback port nobody listens on now, below
-# the kernel's range for outgoing connections (so no client socket holds
-# it either), and not handed out before in this test. A server that still
-# finds it taken is started again on other ports (the tests' start loops).
-GIVEN=" "
-free_port() {
-	local p lo
-	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-	[ "$lo" -gt 11000 ] || lo=32768
-	while :; do
-		p=$((10000 + RANDOM % (lo - 10000)))
-		case $GIVEN in *" $p "*) continue ;; esac
-		(exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-		GIVEN="$GIVEN$p "
-		printf -v "$1" '%s' "$p"
-		return
-	done
-}
-
 # wait_gone PID...: returns once each process has exited (not a child, so
 # no wait(1); tail --pid watches it).
 wait_gone() {

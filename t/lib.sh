@@ -287,7 +287,7 @@ RUN=("$KSS_BIN")
 # check (req and raw_req count a non-zero one in BAD_EXITS).
 kss_run() {
 	local vars=() v err=$TMP/err.$BASHPID rc=0	# racers run at once
-	local dir=1 auth=1 limit=1
+	local dir=1 auth=1 limit=1 store=1
 	mapfile -t vars < <(san_env)
 	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
 		case $1 in
@@ -295,10 +295,15 @@ kss_run() {
 		KSS_CACHE_DIR=*) dir=0 ;;
 		KSS_AUTH_CACHE=*) auth=0 ;;
 		KSS_LOGIN_LIMIT=*) limit=0 ;;
+		KSS_STORE=*) store=0 ;;
 		esac
 		vars+=("$1")
 		shift
 	done
+	# One suite, two stores: KSS_TEST_STORE (t/protocol-redis.t sets
+	# it) is the store of every run that names none.
+	[ $store = 1 ] && [ -n "${KSS_TEST_STORE:-}" ] &&
+	    vars+=("KSS_STORE=$KSS_TEST_STORE")
 	# The shared folder (key cache, count of failed logins) is the
 	# test's; without one, both are off rather than the machine's.
 	if [ $dir = 1 ] && [ -n "$CACHE" ]; then
@@ -409,6 +414,25 @@ err_is() {
 register() {
 	req POST /users/create "{\"username\":\"$1\",\"password\":\"$2\"}"
 	[ "$STATUS" = 201 ] || echo "# register $1 failed: $STATUS $BODY"
+}
+
+# free_port VAR: sets VAR to a loopback port nobody listens on now, below
+# the kernel's range for outgoing connections (so no client socket holds
+# it either), and not handed out before in this test. A server that still
+# finds it taken is started again on other ports (the tests' start loops).
+GIVEN=" "
+free_port() {
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$lo" -gt 11000 ] || lo=32768
+	while :; do
+		p=$((10000 + RANDOM % (lo - 10000)))
+		case $GIVEN in *" $p "*) continue ;; esac
+		(exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+		GIVEN="$GIVEN$p "
+		printf -v "$1" '%s' "$p"
+		return
+	done
 }
 
 # FastCGI servers the tests start themselves (fcgi.t, crash.t).

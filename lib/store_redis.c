@@ -1,0 +1,963 @@
+/* The Redis store: the official koreader-sync-server's schema
+ * (protocol.md §7), so that kss serves an official database as it is and
+ * several kss nodes share one Redis (README, "Scaling out").
+ *
+ *   user:<name>:key              string: the credential
+ *   user:<name>:document:<doc>   hash: percentage, progress, device,
+ *                                device_id, timestamp (+ metadata)
+ *
+ * Names never hold ':' (valid.h), so no name reaches into another's
+ * keys; the store refuses one that does all the same.
+ *
+ * The credential is a libxcrypt hash, or a raw key as the official
+ * server keeps it (kss_auth_is_hash() tells which). Every write that
+ * depends on it is one Lua script (EVALSHA), so that the check and the
+ * write are one atomic step, as the file store's locks make them: a push
+ * lands only in the account its key was verified against.
+ *
+ * Deleting an account, whose records only a SCAN finds (never KEYS,
+ * which stops the server for the whole keyspace), takes three steps:
+ *   1. the credential is swapped, if it still is the verified one, for
+ *      a tombstone ("kss:deleting:" and random hex): from then on no
+ *      push of the account lands (each checks the credential), no login
+ *      succeeds, and the name is not free (SET NX fails);
+ *   2. every user:<name>:document:* key is deleted, page by page; none
+ *      can appear meanwhile, so the SCAN sees them all;
+ *   3. the tombstone is deleted, if it still is this one: the name is
+ *      free.
+ * A delete cut short (kss killed, Redis gone) leaves the tombstone: the
+ * account stays unusable, and the next registration of the name does
+ * steps 2 and 3 before it creates the new account, which so never
+ * inherits a record. An official server sharing the database pushes
+ * with GET then HMSET, not atomically: one of its pushes racing a kss
+ * delete may leave that one record behind. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "auth.h"
+#include "json.h"
+#include "log.h"
+#include "redis_conn.h"
+#include "store.h"
+
+/* A name kss accepts is at most KSS_NAME_MAX (128) bytes; the store
+ * takes longer ones (an import's), up to this. */
+#define NAME_MAX_BYTES 1024
+#define KEY_SIZE (2 * NAME_MAX_BYTES + 32)
+#define TOMB "kss:deleting:"
+#define SCAN_COUNT "500"
+
+struct rstore {
+	struct kss_redis *r;
+	const struct kss_log *log;
+};
+
+static const struct kss_redis_script put_script = {
+	    "local v = redis.call('GET', KEYS[1])\n"
+	    "if not v or string.sub(v, 1, 13) == 'kss:deleting:' then\n"
+	    "\treturn 0\n"
+	    "end\n"
+	    "if v ~= ARGV[1] then return -1 end\n"
+	    "redis.call('HSET', KEYS[2], unpack(ARGV, 2))\n"
+	    "return 1\n",
+	"7689674f02494583fcaf9fc5ed9412df58c39915",
+};
+
+static const struct kss_redis_script swap_script = {
+	    "local v = redis.call('GET', KEYS[1])\n"
+	    "if not v or string.sub(v, 1, 13) == 'kss:deleting:' then\n"
+	    "\treturn 0\n"
+	    "end\n"
+	    "if v ~= ARGV[1] then return -1 end\n"
+	    "redis.call('SET', KEYS[1], ARGV[2])\n"
+	    "return 1\n",
+	"14b394a9866c591b892120015c966bbeda2a2737",
+};
+
+static const struct kss_redis_script set_script = {
+	    "local v = redis.call('GET', KEYS[1])\n"
+	    "if not v or string.sub(v, 1, 13) == 'kss:deleting:' then\n"
+	    "\treturn 0\n"
+	    "end\n"
+	    "redis.call('SET', KEYS[1], ARGV[1])\n"
+	    "return 1\n",
+	"e8f803ce917c500fa12d4a28f8c531239279562c",
+};
+
+static const struct kss_redis_script forget_script = {
+	    "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+	    "\treturn redis.call('DEL', KEYS[1])\n"
+	    "end\n"
+	    "return 0\n",
+	"1aedb92d66263a8e9301d423d08a9b597ad8687f",
+};
+
+static const struct kss_redis_script docdel_script = {
+	    "local v = redis.call('GET', KEYS[1])\n"
+	    "if not v or string.sub(v, 1, 13) == 'kss:deleting:' then\n"
+	    "\treturn 0\n"
+	    "end\n"
+	    "if redis.call('DEL', KEYS[2]) == 1 then return 1 end\n"
+	    "return -1\n",
+	"e754ef966f80a83f9ff35fa3716585b253d4f0de",
+};
+
+static const struct kss_redis_script newer_script = {
+	    "local v = redis.call('GET', KEYS[1])\n"
+	    "if not v or string.sub(v, 1, 13) == 'kss:deleting:' then\n"
+	    "\treturn 0\n"
+	    "end\n"
+	    "if redis.call('EXISTS', KEYS[2]) == 1 and\n"
+	    "    (tonumber(redis.call('HGET', KEYS[2], 'timestamp')) or 0) >=\n"
+	    "    tonumber(ARGV[1]) then\n"
+	    "\treturn 2\n"
+	    "end\n"
+	    "redis.call('HSET', KEYS[2], unpack(ARGV, 2))\n"
+	    "return 1\n",
+	"a93eb15ad7c40d776e048ba8017d3c4a012f0f44",
+};
+
+/* --- names and keys --- */
+
+/* Whether name can be a part of a key: no ':' (it would reach into
+ * another name's keys), not empty, bounded. */
+static bool
+keyable(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= NAME_MAX_BYTES && memchr(name, ':', n) == NULL;
+}
+
+/* "user:<user>:key" into buf; its length. */
+static size_t
+user_key(char buf[KEY_SIZE], const char *user)
+{
+	return (size_t)snprintf(buf, KEY_SIZE, "user:%s:key", user);
+}
+
+/* "user:<user>:document:<doc>" into buf; its length. */
+static size_t
+doc_key(char buf[KEY_SIZE], const char *user, const char *doc)
+{
+	return (size_t)snprintf(buf, KEY_SIZE, "user:%s:document:%s", user,
+	    doc);
+}
+
+/* "user:<user>:document:" into buf; its length. */
+static size_t
+doc_prefix(char buf[KEY_SIZE], const char *user)
+{
+	return (size_t)snprintf(buf, KEY_SIZE, "user:%s:document:", user);
+}
+
+/* s into out with the glob's own characters escaped. */
+static size_t
+glob_escape(char *out, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (strchr("*?[]\\", *s) != NULL)
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	return n;
+}
+
+/* A SCAN pattern for the keys prefix...suffix: the glob's characters in
+ * them escaped, so that a name such as "a*" matches only itself, never
+ * "ab". out holds 2 * (both lengths) + 2 bytes. */
+static void
+glob(char *out, const char *prefix, const char *suffix)
+{
+	size_t n = glob_escape(out, prefix);
+
+	out[n++] = '*';
+	n += glob_escape(out + n, suffix);
+	out[n] = '\0';
+}
+
+static bool
+is_tomb(const char *v, size_t len)
+{
+	return len >= sizeof(TOMB) - 1 && memcmp(v, TOMB, sizeof(TOMB) - 1) == 0;
+}
+
+/* --- commands --- */
+
+/* One command, run alone: its argc arguments, each a C string unless
+ * len gives its length. A Redis error is logged and is KSS_E_STORE. */
+static enum kss_err
+run(struct rstore *s, redisReply **out, int argc, const char **argv,
+    const size_t *len)
+{
+	size_t l[8];
+	struct kss_redis_cmd cmd = {argc, argv, len != NULL ? len : l};
+	enum kss_err e;
+	int i;
+
+	for (i = 0; len == NULL && i < argc && i < 8; i++)
+		l[i] = strlen(argv[i]);
+	if ((e = kss_redis_run(s->r, 1, &cmd, out)) != KSS_OK)
+		return e;
+	if ((e = kss_redis_check(s->r, *out, argv[0])) != KSS_OK) {
+		freeReplyObject(*out);
+		*out = NULL;
+	}
+	return e;
+}
+
+/* A script's integer answer. */
+static enum kss_err
+eval_int(struct rstore *s, const struct kss_redis_script *sc, int nkeys,
+    int n, const char **args, const size_t *len, long long *v)
+{
+	redisReply *rep;
+	enum kss_err e = kss_redis_eval(s->r, sc, nkeys, n, args, len, &rep);
+
+	if (e != KSS_OK)
+		return e;
+	if (rep->type != REDIS_REPLY_INTEGER) {
+		kss_logf(s->log, "Redis: a script answered other than a number");
+		e = KSS_E_STORE;
+	} else
+		*v = rep->integer;
+	freeReplyObject(rep);
+	return e;
+}
+
+/* The account's state as the scripts answer it: 1 done, 0 no account
+ * (or one being deleted), -1 the credential is not the one given. */
+static enum kss_err
+outcome(long long v)
+{
+	return v == 0 ? KSS_E_NO_ACCOUNT : v < 0 ? KSS_E_UNAUTHORIZED : KSS_OK;
+}
+
+/* --- records: JSON in kss, text fields in the hash --- */
+
+#define NFIELDS 6
+
+/* A record's fields as hash field, value pairs. */
+struct fields {
+	const char *argv[2 * NFIELDS];
+	size_t len[2 * NFIELDS];
+	char num[NFIELDS][40];
+	char *own[NFIELDS];
+	int n;
+};
+
+static void
+fields_free(struct fields *f)
+{
+	int i;
+
+	for (i = 0; i < NFIELDS; i++)
+		free(f->own[i]);
+}
+
+/* Adds name with v's text as the official server writes it: a string
+ * as it is, a number as the shortest text that reads back the same (a
+ * real keeps a '.', so that 1.0 stays a real), an object (metadata) as
+ * compact JSON. Other types are left out. -1 when out of memory. */
+static int
+field(struct fields *f, const char *name, const json_t *v)
+{
+	int i = f->n / 2;
+	char *t = f->num[i];
+	size_t len;
+
+	if (json_is_string(v)) {
+		t = (char *)json_string_value(v);
+		len = json_string_length(v);
+	} else if (json_is_integer(v)) {
+		len = (size_t)snprintf(t, sizeof(f->num[i]), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+	} else if (json_is_real(v)) {
+		kss_json_fmt_double(json_real_value(v), t, sizeof(f->num[i]));
+		if (strpbrk(t, ".e") == NULL)
+			strcat(t, ".0");
+		len = strlen(t);
+	} else if (json_is_object(v)) {
+		if ((t = f->own[i] = kss_json_dump(v, &len)) == NULL)
+			return -1;
+	} else
+		return 0;
+	f->argv[f->n] = name;
+	f->len[f->n++] = strlen(name);
+	f->argv[f->n] = t;
+	f->len[f->n++] = len;
+	return 0;
+}
+
+/* rec's fields, in the official hash's names (no "document": the key
+ * says it). At least one, or -1. */
+static int
+fields_of(struct fields *f, const json_t *rec)
+{
+	static const char *const names[NFIELDS] = {"percentage", "progress",
+	    "device", "device_id", "timestamp", "metadata"};
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < NFIELDS; i++) {
+		if (field(f, names[i], json_object_get(rec, names[i])) < 0) {
+			fields_free(f);
+			return -1;
+		}
+	}
+	if (f->n == 0)
+		fields_free(f);
+	return f->n > 0 ? 0 : -1;
+}
+
+/* A number's text as a JSON number, or NULL. */
+static json_t *
+number(const char *s, size_t len)
+{
+	json_t *v = json_loadb(s, len, JSON_DECODE_ANY, NULL);
+
+	if (v != NULL && !json_is_number(v)) {
+		json_decref(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/* One hash field into rec, typed as kss keeps records: percentage and
+ * timestamp numbers, metadata an object, the rest strings. A value that
+ * does not convert (bytes not UTF-8, an official server's odd text) is
+ * left as a string, or out, for kss_valid_record() to judge. */
+static int
+hash_field(json_t *rec, const redisReply *k, const redisReply *v)
+{
+	static const char *const strs[] = {"progress", "device", "device_id"};
+	json_t *j = NULL;
+	size_t i;
+
+	if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+		return 0;
+	if (strcmp(k->str, "percentage") == 0 || strcmp(k->str, "timestamp") == 0) {
+		if ((j = number(v->str, v->len)) == NULL)
+			j = json_stringn(v->str, v->len);
+	} else if (strcmp(k->str, "metadata") == 0) {
+		j = json_loadb(v->str, v->len, 0, NULL);
+	} else {
+		for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+			if (strcmp(k->str, strs[i]) == 0)
+				j = json_stringn(v->str, v->len);
+	}
+	if (j == NULL)
+		return 0;
+	return json_object_set_new(rec, k->str, j);
+}
+
+/* The record HGETALL answered: NULL in *rec for none (an empty hash is
+ * no hash in Redis). */
+static enum kss_err
+record(struct rstore *s, const redisReply *rep, json_t **rec)
+{
+	size_t i;
+
+	*rec = NULL;
+	if (rep->type != REDIS_REPLY_ARRAY) {
+		kss_logf(s->log, "Redis: a record is not a hash");
+		return KSS_E_STORE;
+	}
+	if (rep->elements == 0)
+		return KSS_OK;
+	if ((*rec = json_object()) == NULL)
+		return KSS_E_SERVER;
+	for (i = 0; i + 1 < rep->elements; i += 2) {
+		if (hash_field(*rec, rep->element[i], rep->element[i + 1]) < 0) {
+			json_decref(*rec);
+			*rec = NULL;
+			return KSS_E_SERVER;
+		}
+	}
+	return KSS_OK;
+}
+
+/* --- SCAN --- */
+
+/* Calls page(s, ctx, keys, n) for each page of the keys that start with
+ * prefix and end with suffix, and only those (the pattern's match is
+ * checked again, bytewise). A key may come twice: SCAN promises each
+ * key present all along at least once. Stops at the first error. */
+static enum kss_err
+scan(struct rstore *s, const char *prefix, const char *suffix,
+    enum kss_err (*page)(struct rstore *, void *, const redisReply **, int),
+    void *ctx)
+{
+	char pattern[4 * KEY_SIZE], cursor[32] = "0";
+	const char *argv[6] = {"SCAN", cursor, "MATCH", pattern, "COUNT",
+	    SCAN_COUNT};
+	size_t plen = strlen(prefix), slen = strlen(suffix);
+	const redisReply **keys = NULL, *list, *k;
+	redisReply *rep = NULL;
+	enum kss_err e;
+	size_t i;
+	int n;
+
+	glob(pattern, prefix, suffix);
+	do {
+		if ((e = run(s, &rep, 6, argv, NULL)) != KSS_OK)
+			break;
+		e = KSS_E_STORE;
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->type != REDIS_REPLY_STRING ||
+		    rep->element[0]->len >= sizeof(cursor) ||
+		    rep->element[1]->type != REDIS_REPLY_ARRAY) {
+			kss_logf(s->log, "Redis: SCAN answered out of form");
+			break;
+		}
+		memcpy(cursor, rep->element[0]->str, rep->element[0]->len + 1);
+		list = rep->element[1];
+		e = KSS_E_SERVER;
+		if ((keys = calloc(list->elements + 1, sizeof(*keys))) == NULL)
+			break;
+		for (i = 0, n = 0; i < list->elements; i++) {
+			k = list->element[i];
+			if (k->type == REDIS_REPLY_STRING &&
+			    k->len > plen + slen &&
+			    memcmp(k->str, prefix, plen) == 0 &&
+			    memcmp(k->str + k->len - slen, suffix, slen) == 0 &&
+			    memchr(k->str, '\0', k->len) == NULL)
+				keys[n++] = k;
+		}
+		e = n > 0 ? page(s, ctx, keys, n) : KSS_OK;
+		free(keys);
+		keys = NULL;
+		freeReplyObject(rep);
+		rep = NULL;
+	} while (e == KSS_OK && strcmp(cursor, "0") != 0);
+	if (rep != NULL)
+		freeReplyObject(rep);
+	free(keys);
+	return e;
+}
+
+/* --- accounts --- */
+
+static enum kss_err
+r_secret_get(void *h, const char *user, struct kss_secret *sec)
+{
+	struct rstore *s = h;
+	char key[KEY_SIZE];
+	const char *argv[2] = {"GET", key};
+	size_t len[2] = {3, 0};
+	redisReply *rep;
+	enum kss_err e;
+
+	sec->value = NULL;
+	sec->hashed = false;
+	if (!keyable(user))
+		return KSS_E_NO_ACCOUNT;
+	len[1] = user_key(key, user);
+	if ((e = run(s, &rep, 2, argv, len)) != KSS_OK)
+		return e;
+	if (rep->type == REDIS_REPLY_NIL ||
+	    (rep->type == REDIS_REPLY_STRING && is_tomb(rep->str, rep->len)))
+		e = KSS_E_NO_ACCOUNT;
+	else if (rep->type != REDIS_REPLY_STRING ||
+	    memchr(rep->str, '\0', rep->len) != NULL) {
+		kss_logf(s->log, "Redis: a user's key holds no credential");
+		e = KSS_E_STORE;
+	} else if ((sec->value = strndup(rep->str, rep->len)) == NULL)
+		e = KSS_E_SERVER;
+	else
+		sec->hashed = kss_auth_is_hash(sec->value);
+	freeReplyObject(rep);
+	return e;
+}
+
+/* Deletes each of the page's keys (a user's records), in one command. */
+static enum kss_err
+del_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
+{
+	const char **argv = calloc((size_t)n + 1, sizeof(*argv));
+	size_t *len = calloc((size_t)n + 1, sizeof(*len));
+	redisReply *rep = NULL;
+	enum kss_err e = KSS_E_SERVER;
+	int i;
+
+	(void)ctx;
+	if (argv != NULL && len != NULL) {
+		argv[0] = "DEL";
+		len[0] = 3;
+		for (i = 0; i < n; i++) {
+			argv[i + 1] = keys[i]->str;
+			len[i + 1] = keys[i]->len;
+		}
+		if ((e = run(s, &rep, n + 1, argv, len)) == KSS_OK)
+			freeReplyObject(rep);
+	}
+	free(argv);
+	free(len);
+	return e;
+}
+
+/* Steps 2 and 3 of a delete (above): every record of user, then its
+ * credential if it still is tomb. */
+static enum kss_err
+purge(struct rstore *s, const char *user, const char *tomb, size_t tlen)
+{
+	char prefix[KEY_SIZE], key[KEY_SIZE];
+	const char *args[2] = {key, tomb};
+	size_t len[2] = {0, tlen};
+	long long v;
+	enum kss_err e;
+
+	doc_prefix(prefix, user);
+	if ((e = scan(s, prefix, "", del_page, NULL)) != KSS_OK)
+		return e;
+	len[0] = user_key(key, user);
+	return eval_int(s, &forget_script, 1, 2, args, len, &v);
+}
+
+/* After a SET NX found user's name taken: KSS_OK when it was taken by a
+ * delete cut short, which this finishes (the name is then free), else
+ * KSS_E_USER_EXISTS. */
+static enum kss_err
+finish_delete(struct rstore *s, const char *user)
+{
+	char key[KEY_SIZE];
+	const char *argv[2] = {"GET", key};
+	size_t len[2] = {3, 0};
+	redisReply *rep;
+	enum kss_err e;
+
+	len[1] = user_key(key, user);
+	if ((e = run(s, &rep, 2, argv, len)) != KSS_OK)
+		return e;
+	if (rep->type == REDIS_REPLY_STRING && is_tomb(rep->str, rep->len))
+		e = purge(s, user, rep->str, rep->len);
+	else if (rep->type != REDIS_REPLY_NIL)
+		e = KSS_E_USER_EXISTS;
+	freeReplyObject(rep);
+	return e;
+}
+
+/* Creates user with value as its credential (SET NX: of racing
+ * registrations, one wins). A value that would read as a tombstone (a
+ * raw key, KSS_REDIS_RAW_KEYS) is refused. */
+static enum kss_err
+create(struct rstore *s, const char *user, const char *value)
+{
+	char key[KEY_SIZE];
+	const char *argv[4] = {"SET", key, value, "NX"};
+	size_t len[4] = {3, 0, strlen(value), 2};
+	redisReply *rep;
+	enum kss_err e;
+	int tries;
+
+	if (!keyable(user) || is_tomb(value, len[2]))
+		return KSS_E_INVALID;
+	len[1] = user_key(key, user);
+	/* A name freed by finish_delete() may be taken again at once by
+	 * another registration: then that one won. */
+	for (tries = 0; tries < 2; tries++) {
+		if ((e = run(s, &rep, 4, argv, len)) != KSS_OK)
+			return e;
+		e = rep->type == REDIS_REPLY_NIL ? KSS_E_USER_EXISTS : KSS_OK;
+		freeReplyObject(rep);
+		if (e == KSS_OK || (e = finish_delete(s, user)) != KSS_OK)
+			return e;
+	}
+	return KSS_E_USER_EXISTS;
+}
+
+static enum kss_err
+r_user_create(void *h, const char *user, const char *hash)
+{
+	return create(h, user, hash);
+}
+
+static enum kss_err
+r_user_create_secret(void *h, const char *user, const struct kss_secret *sec)
+{
+	return create(h, user, sec->value);
+}
+
+/* The credential of user swapped from old to new, atomically. */
+static enum kss_err
+swap(struct rstore *s, const char *user, const char *old, const char *new)
+{
+	char key[KEY_SIZE];
+	const char *args[3] = {key, old, new};
+	size_t len[3] = {0, strlen(old), strlen(new)};
+	long long v;
+	enum kss_err e;
+
+	if (!keyable(user))
+		return KSS_E_NO_ACCOUNT;
+	len[0] = user_key(key, user);
+	if ((e = eval_int(s, &swap_script, 1, 3, args, len, &v)) != KSS_OK)
+		return e;
+	return outcome(v);
+}
+
+static enum kss_err
+r_secret_swap(void *h, const char *user, const struct kss_secret *old,
+    const char *hash)
+{
+	if (is_tomb(hash, strlen(hash)))
+		return KSS_E_INVALID;
+	return swap(h, user, old->value, hash);
+}
+
+static enum kss_err
+r_user_delete(void *h, const char *user, const struct kss_secret *who)
+{
+	unsigned char rnd[16];
+	char tomb[sizeof(TOMB) + 2 * sizeof(rnd)];
+	enum kss_err e;
+
+	memcpy(tomb, TOMB, sizeof(TOMB) - 1);
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(tomb + sizeof(TOMB) - 1, 2 * sizeof(rnd) + 1, rnd,
+	    sizeof(rnd));
+	if ((e = swap(h, user, who->value, tomb)) != KSS_OK)
+		return e;
+	return purge(h, user, tomb, strlen(tomb));
+}
+
+static enum kss_err
+r_secret_set(void *h, const char *user, const struct kss_secret *sec)
+{
+	struct rstore *s = h;
+	char key[KEY_SIZE];
+	const char *args[2] = {key, sec->value};
+	size_t len[2] = {0, strlen(sec->value)};
+	long long v;
+	enum kss_err e;
+
+	if (!keyable(user))
+		return KSS_E_NO_ACCOUNT;
+	if (is_tomb(sec->value, len[1]))
+		return KSS_E_INVALID;
+	len[0] = user_key(key, user);
+	if ((e = eval_int(s, &set_script, 1, 2, args, len, &v)) != KSS_OK)
+		return e;
+	return outcome(v);
+}
+
+/* --- records --- */
+
+static enum kss_err
+r_doc_get(void *h, const char *user, const char *doc, json_t **rec)
+{
+	struct rstore *s = h;
+	char key[KEY_SIZE];
+	const char *argv[2] = {"HGETALL", key};
+	size_t len[2] = {7, 0};
+	redisReply *rep;
+	enum kss_err e;
+
+	*rec = NULL;
+	if (!keyable(user) || !keyable(doc))
+		return KSS_OK;
+	len[1] = doc_key(key, user, doc);
+	if ((e = run(s, &rep, 2, argv, len)) != KSS_OK)
+		return e;
+	e = record(s, rep, rec);
+	freeReplyObject(rep);
+	return e;
+}
+
+/* Runs script (put or newer) on user's doc with rec's fields after the
+ * one argument first. */
+static enum kss_err
+write_doc(struct rstore *s, const struct kss_redis_script *script,
+    const char *user, const char *doc, const char *first, const json_t *rec,
+    long long *v)
+{
+	char ukey[KEY_SIZE], dkey[KEY_SIZE];
+	const char *args[3 + 2 * NFIELDS] = {ukey, dkey, first};
+	size_t len[3 + 2 * NFIELDS] = {0, 0, strlen(first)};
+	struct fields f;
+	enum kss_err e;
+
+	if (!keyable(user) || !keyable(doc))
+		return KSS_E_INVALID;
+	if (fields_of(&f, rec) < 0) {
+		kss_logf(s->log, "Redis: a record with no field to store");
+		return KSS_E_SERVER;
+	}
+	len[0] = user_key(ukey, user);
+	len[1] = doc_key(dkey, user, doc);
+	memcpy(args + 3, f.argv, (size_t)f.n * sizeof(*args));
+	memcpy(len + 3, f.len, (size_t)f.n * sizeof(*len));
+	e = eval_int(s, script, 2, 3 + f.n, args, len, v);
+	fields_free(&f);
+	return e;
+}
+
+static enum kss_err
+r_doc_put(void *h, const char *user, const struct kss_secret *who,
+    const char *doc, const json_t *rec)
+{
+	long long v;
+	enum kss_err e = write_doc(h, &put_script, user, doc, who->value, rec,
+	    &v);
+
+	return e != KSS_OK ? e : outcome(v);
+}
+
+static enum kss_err
+r_doc_put_newer(void *h, const char *user, const char *doc,
+    const json_t *rec, bool *changed)
+{
+	char ts[40];
+	long long v;
+	enum kss_err e;
+
+	*changed = false;
+	snprintf(ts, sizeof(ts), "%.17g", kss_store_timestamp(rec));
+	if ((e = write_doc(h, &newer_script, user, doc, ts, rec, &v)) !=
+	    KSS_OK)
+		return e;
+	*changed = v == 1;
+	return v == 0 ? KSS_E_NO_ACCOUNT : KSS_OK;
+}
+
+static enum kss_err
+r_doc_delete(void *h, const char *user, const char *doc)
+{
+	char ukey[KEY_SIZE], dkey[KEY_SIZE];
+	const char *args[2] = {ukey, dkey};
+	size_t len[2];
+	long long v;
+	enum kss_err e;
+
+	if (!keyable(user))
+		return KSS_E_NO_ACCOUNT;
+	if (!keyable(doc))
+		return KSS_E_NOT_FOUND;
+	len[0] = user_key(ukey, user);
+	len[1] = doc_key(dkey, user, doc);
+	if ((e = eval_int(h, &docdel_script, 2, 2, args, len, &v)) != KSS_OK)
+		return e;
+	return v == 0 ? KSS_E_NO_ACCOUNT : v < 0 ? KSS_E_NOT_FOUND : KSS_OK;
+}
+
+/* --- listings (kss-admin) --- */
+
+/* The name in a key prefix<name>suffix, into a new JSON string; NULL
+ * for one that is no name kss could have made (a ':' in it). */
+static json_t *
+name_in(const redisReply *k, size_t plen, size_t slen)
+{
+	const char *name = k->str + plen;
+	size_t n = k->len - plen - slen;
+
+	if (memchr(name, ':', n) != NULL)
+		return NULL;
+	return json_stringn(name, n);
+}
+
+/* A page of user:<name>:key keys: the names whose value is a
+ * credential (not a tombstone), into the set ctx (an object). */
+static enum kss_err
+users_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
+{
+	const char **argv = calloc((size_t)n + 1, sizeof(*argv));
+	size_t *len = calloc((size_t)n + 1, sizeof(*len));
+	redisReply *rep = NULL, *v;
+	enum kss_err e = KSS_E_SERVER;
+	json_t *name;
+	int i;
+
+	if (argv == NULL || len == NULL)
+		goto out;
+	argv[0] = "MGET";
+	len[0] = 4;
+	for (i = 0; i < n; i++) {
+		argv[i + 1] = keys[i]->str;
+		len[i + 1] = keys[i]->len;
+	}
+	if ((e = run(s, &rep, n + 1, argv, len)) != KSS_OK)
+		goto out;
+	for (i = 0; i < n && (size_t)i < rep->elements; i++) {
+		v = rep->element[i];
+		if (v->type != REDIS_REPLY_STRING || is_tomb(v->str, v->len) ||
+		    (name = name_in(keys[i], 5, 4)) == NULL)
+			continue;
+		if (json_object_set_new(ctx, json_string_value(name),
+		    json_null()) < 0)
+			e = KSS_E_SERVER;
+		json_decref(name);
+	}
+	freeReplyObject(rep);
+out:
+	free(argv);
+	free(len);
+	return e;
+}
+
+static int
+by_bytes(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static enum kss_err
+r_user_list(void *h, json_t **users)
+{
+	json_t *set = json_object(), *u;
+	const char **v = NULL, *name;
+	size_t i = 0, n;
+	enum kss_err e;
+
+	*users = json_array();
+	if (set == NULL || *users == NULL) {
+		e = KSS_E_SERVER;
+		goto out;
+	}
+	if ((e = scan(h, "user:", ":key", users_page, set)) != KSS_OK)
+		goto out;
+	n = json_object_size(set);
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		e = KSS_E_SERVER;
+		goto out;
+	}
+	json_object_foreach(set, name, u)
+		v[i++] = name;
+	qsort(v, n, sizeof(*v), by_bytes);
+	for (i = 0; i < n && e == KSS_OK; i++)
+		if (json_array_append_new(*users, json_string(v[i])) < 0)
+			e = KSS_E_SERVER;
+out:
+	free(v);
+	json_decref(set);
+	if (e != KSS_OK) {
+		json_decref(*users);
+		*users = NULL;
+	}
+	return e;
+}
+
+struct docs {
+	json_t *out;
+	size_t plen;	/* of user:<name>:document: */
+};
+
+/* A page of a user's record keys: each read (HGETALL, one pipeline) into
+ * ctx's object by its document id; null for one that is not a hash. */
+static enum kss_err
+docs_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
+{
+	struct docs *d = ctx;
+	struct kss_redis_cmd *cmds = calloc((size_t)n, sizeof(*cmds));
+	const char **argv = calloc(2 * (size_t)n, sizeof(*argv));
+	size_t *len = calloc(2 * (size_t)n, sizeof(*len));
+	redisReply **reps = calloc((size_t)n, sizeof(*reps));
+	enum kss_err e = KSS_E_SERVER;
+	json_t *id, *rec;
+	int i;
+
+	if (cmds == NULL || argv == NULL || len == NULL || reps == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		argv[2 * i] = "HGETALL";
+		len[2 * i] = 7;
+		argv[2 * i + 1] = keys[i]->str;
+		len[2 * i + 1] = keys[i]->len;
+		cmds[i].argc = 2;
+		cmds[i].argv = argv + 2 * i;
+		cmds[i].len = len + 2 * i;
+	}
+	if ((e = kss_redis_run(s->r, n, cmds, reps)) != KSS_OK)
+		goto out;
+	for (i = 0; i < n && e == KSS_OK; i++) {
+		if ((id = name_in(keys[i], d->plen, 0)) == NULL)
+			continue;
+		if (kss_redis_check(s->r, reps[i], "a record") != KSS_OK ||
+		    record(s, reps[i], &rec) != KSS_OK)
+			rec = json_null();
+		if (rec != NULL && json_object_set_new(d->out,
+		    json_string_value(id), rec) < 0)
+			e = KSS_E_SERVER;
+		json_decref(id);
+	}
+	kss_redis_free_replies(n, reps);
+out:
+	free(cmds);
+	free(argv);
+	free(len);
+	free(reps);
+	return e;
+}
+
+static enum kss_err
+r_doc_list(void *h, const char *user, json_t **docs)
+{
+	struct kss_secret sec = {NULL, false};
+	char prefix[KEY_SIZE];
+	struct docs d;
+	enum kss_err e;
+
+	*docs = NULL;
+	if ((e = r_secret_get(h, user, &sec)) != KSS_OK)
+		return e;
+	kss_secret_free(&sec);
+	if ((d.out = json_object()) == NULL)
+		return KSS_E_SERVER;
+	d.plen = doc_prefix(prefix, user);
+	if ((e = scan(h, prefix, "", docs_page, &d)) != KSS_OK) {
+		json_decref(d.out);
+		return e;
+	}
+	*docs = d.out;
+	return KSS_OK;
+}
+
+static void
+r_close(void *h)
+{
+	struct rstore *s = h;
+
+	kss_redis_free(s->r);
+	free(s);
+}
+
+static const struct kss_store_ops redis_ops = {
+	.user_create = r_user_create,
+	.secret_get = r_secret_get,
+	.secret_swap = r_secret_swap,
+	.user_delete = r_user_delete,
+	.doc_get = r_doc_get,
+	.doc_put = r_doc_put,
+	.user_list = r_user_list,
+	.doc_list = r_doc_list,
+	.doc_delete = r_doc_delete,
+	.user_create_secret = r_user_create_secret,
+	.secret_set = r_secret_set,
+	.doc_put_newer = r_doc_put_newer,
+	.close = r_close,
+};
+
+enum kss_err
+kss_store_redis_open(const struct kss_redis_url *u, const struct kss_log *log,
+    struct kss_store *st)
+{
+	struct rstore *s = calloc(1, sizeof(*s));
+
+	st->ops = NULL;
+	st->raw_keys = false;
+	if (s == NULL || (s->r = kss_redis_new(u, log)) == NULL) {
+		free(s);
+		kss_logf(log, "cannot open the Redis store: out of memory");
+		return KSS_E_SERVER;
+	}
+	s->log = log;
+	st->h = s;
+	st->ops = &redis_ops;
+	return KSS_OK;
+}
