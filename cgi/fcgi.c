@@ -17,6 +17,7 @@
 
 #include "kss.h"
 #include "main.h"
+#include "redis_url.h"
 #include "sandbox.h"
 #include "transport.h"
 
@@ -230,12 +231,15 @@ sandbox(struct kss_server *srv)
 	struct kss_log log = {stderr_write, NULL};
 	struct kss_params env = {env_setting, NULL};
 	struct kss_sandbox sb = {.confine = true};
-	const char *dir = getenv("KSS_DIR");
+	const char *dir = getenv("KSS_DIR"), *store = getenv("KSS_STORE");
 	enum kss_sandbox_got got;
 
 	if (!kss_sandbox_wanted(getenv("KSS_SANDBOX"), &log))
 		return 0;
-	if (dir == NULL || *dir == '\0') {
+	/* A Redis store needs no folder, but must be known now for the
+	 * sandbox to admit its connection. */
+	if ((dir == NULL || *dir == '\0') &&
+	    (store == NULL || !kss_redis_url_is(store))) {
 		sb.confine = false;
 		fprintf(stderr, "kss: sandbox: KSS_DIR is not in kss.fcgi's "
 		    "environment, so its file access is not confined to the "

@@ -35,9 +35,10 @@ struct kss_sandbox;
 /* Readies s to serve in the sandbox (sandbox.h): reads the configuration
  * params p give (the process's own environment, as a request without
  * params would see it), opens the data folder it names (made if missing)
- * and keeps it for the requests, even without keep (a CGI process's one
- * request then uses it), and makes the shared RAM folder when a setting
- * will use it. Fills sb's folders. KSS_E_SERVER after saying why on log:
+ * or its Redis store (the host resolved, no connection yet) and keeps it
+ * for the requests, even without keep (a CGI process's one request then
+ * uses it), and makes the shared RAM folder when a setting will use it.
+ * Fills sb's folders and what a Redis store needs. KSS_E_SERVER after saying why on log:
  * the configuration or the data folder will not do, and nothing is to be
  * served. */
 enum kss_err kss_server_prepare(struct kss_server *s,

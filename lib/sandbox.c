@@ -39,6 +39,7 @@
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #if defined(HAVE_LINUX_LANDLOCK_H) && defined(SYS_landlock_create_ruleset)
@@ -48,6 +49,7 @@
 #endif
 
 static bool confined;
+static bool filtered;
 
 bool
 kss_sandbox_wanted(const char *v, const struct kss_log *log)
@@ -78,6 +80,12 @@ bool
 kss_sandbox_confined(void)
 {
 	return confined;
+}
+
+bool
+kss_sandbox_filtered(void)
+{
+	return filtered;
 }
 
 const char *
@@ -116,7 +124,8 @@ landlock_abi(void)
 
 /* Every file-system right the kernel's ABI knows: all are denied but
  * those a rule gives back. (Network and scope rights, ABI 4 and 6, are
- * seccomp's business here: kss makes no socket and sends no signal out.) */
+ * seccomp's business here: kss makes no socket but a Redis store's, and
+ * sends no signal out.) */
 static unsigned long long
 handled(int abi)
 {
@@ -323,9 +332,69 @@ rules(scmp_filter_ctx ctx)
 	return rule(ctx, SCMP_ACT_ERRNO(ENOTTY), "ioctl", 0, NULL);
 }
 
+/* socket(family, SOCK_STREAM, 0), with or without SOCK_NONBLOCK and
+ * SOCK_CLOEXEC. */
+static int
+allow_socket(scmp_filter_ctx ctx, int family)
+{
+	const struct scmp_arg_cmp arg[] = {
+		SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)family),
+		SCMP_A1(SCMP_CMP_MASKED_EQ,
+		    ~(scmp_datum_t)(SOCK_NONBLOCK | SOCK_CLOEXEC), SOCK_STREAM),
+		SCMP_A2(SCMP_CMP_EQ, 0),
+	};
+
+	return allow(ctx, "socket", 3, arg);
+}
+
+/* setsockopt(fd, level, name, ...) */
+static int
+allow_sockopt(scmp_filter_ctx ctx, const char *call, int level, int name)
+{
+	const struct scmp_arg_cmp arg[] = {
+		SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)level),
+		SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)name),
+	};
+
+	return allow(ctx, call, 2, arg);
+}
+
+/* The Redis store's connection (redis_conn.c): a stream socket of the
+ * configured kind, connected without blocking (poll, then SO_ERROR),
+ * with reply timeouts (SO_RCVTIMEO, SO_SNDTIMEO; their _NEW numbers
+ * where a 64-bit time_t takes them) and TCP_NODELAY, already admitted.
+ * Without a Redis store a socket is refused (EACCES), not killed: a
+ * store named only by a request's params says why on the log. */
+static int
+redis_rules(scmp_filter_ctx ctx, const struct kss_sandbox *sb)
+{
+	static const int timeouts[] = {SO_RCVTIMEO, SO_SNDTIMEO,
+#ifdef SO_RCVTIMEO_NEW
+	    SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW,
+#endif
+	};
+	size_t i;
+	int rc;
+
+	if (!sb->redis_inet && !sb->redis_unix)
+		return rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 0, NULL);
+	if ((sb->redis_inet && ((rc = allow_socket(ctx, AF_INET)) < 0 ||
+	    (rc = allow_socket(ctx, AF_INET6)) < 0)) ||
+	    (sb->redis_unix && (rc = allow_socket(ctx, AF_UNIX)) < 0) ||
+	    (rc = allow(ctx, "connect", 0, NULL)) < 0 ||
+	    (rc = allow_sockopt(ctx, "getsockopt", SOL_SOCKET, SO_ERROR)) < 0)
+		return rc;
+	for (i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++) {
+		if ((rc = allow_sockopt(ctx, "setsockopt", SOL_SOCKET,
+		    timeouts[i])) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* 0, or -1 (said on the log). */
 static int
-load_filter(const struct kss_log *log)
+load_filter(const struct kss_sandbox *sb, const struct kss_log *log)
 {
 	scmp_filter_ctx ctx;
 	const char *what = "cannot start";
@@ -350,7 +419,7 @@ load_filter(const struct kss_log *log)
 		if ((rc = allow(ctx, allowed[i], 0, NULL)) < 0)
 			goto fail;
 	}
-	if ((rc = rules(ctx)) < 0)
+	if ((rc = rules(ctx)) < 0 || (rc = redis_rules(ctx, sb)) < 0)
 		goto fail;
 	what = "cannot load the filter";
 	if ((rc = seccomp_load(ctx)) < 0)
@@ -385,8 +454,9 @@ kss_sandbox_enter(const struct kss_sandbox *sb, const struct kss_log *log)
 #else
 	(void)sb;
 #endif
-	if (load_filter(log) < 0)
+	if (load_filter(sb, log) < 0)
 		return KSS_SANDBOX_FAILED;
+	filtered = true;
 	return ll == 1 && sb->confine ? KSS_SANDBOX_NO_LANDLOCK :
 	    KSS_SANDBOX_ALL;
 #else

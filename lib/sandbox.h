@@ -21,6 +21,11 @@ struct kss_sandbox {
 	 * when they are not known at start (a FastCGI process given
 	 * KSS_DIR per request only), and then seccomp alone applies. */
 	bool confine;
+	/* The store is a Redis server, reached over TCP (IPv4 or IPv6) or
+	 * a unix socket, and (re)connected to from inside the sandbox:
+	 * a stream socket of that kind, connect() and the options
+	 * redis_conn.c sets are admitted, nothing else of the network. */
+	bool redis_inet, redis_unix;
 };
 
 enum kss_sandbox_got {
@@ -43,6 +48,10 @@ bool kss_sandbox_wanted(const char *v, const struct kss_log *log);
  * starts. */
 enum kss_sandbox_got kss_sandbox_enter(const struct kss_sandbox *sb,
     const struct kss_log *log);
+
+/* Whether this process is in the seccomp filter: then no name lookup
+ * (it would read files and open sockets the filter forbids). */
+bool kss_sandbox_filtered(void);
 
 /* Whether this process is confined to its folders (Landlock in place):
  * an EACCES then may be the sandbox's, and kss_sandbox_why() says so. */

@@ -33,7 +33,9 @@
 #define KEPT 4
 
 struct kept {
-	char *dir;
+	char *dir;		/* NULL: a free slot */
+	enum kss_store_kind kind;
+	struct kss_redis_url redis;	/* a Redis store's address */
 	struct kss_store st;
 	dev_t dev;
 	ino_t ino;
@@ -204,16 +206,32 @@ kss_server_throttle(struct kss_server *s, const struct kss_config *cfg)
 	return s->throttle;
 }
 
-/* Whether k still is the store of dir: the same path, naming the same
- * directory (one moved aside and restored from a backup is another, and
- * a kept fd would write into the old one). */
+/* Whether k is the store cfg names: the same data directory, or the
+ * same Redis server, database and credentials, kept raw or not. */
 static bool
-current(const struct kept *k, const char *dir)
+named(const struct kept *k, const struct kss_config *cfg)
+{
+	if (k->dir == NULL || k->kind != cfg->store)
+		return false;
+	if (cfg->store == KSS_STORE_REDIS)
+		return kss_redis_url_same(&k->redis, &cfg->redis) &&
+		    k->st.raw_keys == cfg->raw_keys;
+	return strcmp(k->dir, cfg->dir) == 0;
+}
+
+/* Whether k, named by cfg, still is its store: a data directory must
+ * still be the same directory (one moved aside and restored from a
+ * backup is another, and a kept fd would write into the old one); a
+ * Redis store reconnects by itself. */
+static bool
+current(const struct kept *k, const struct kss_config *cfg)
 {
 	struct stat st;
 
-	return k->dir != NULL && strcmp(k->dir, dir) == 0 &&
-	    stat(dir, &st) == 0 && st.st_dev == k->dev && st.st_ino == k->ino;
+	if (k->kind == KSS_STORE_REDIS)
+		return true;
+	return stat(cfg->dir, &st) == 0 && st.st_dev == k->dev &&
+	    st.st_ino == k->ino;
 }
 
 /* kss_server_store(), keeping the store when keep. */
@@ -231,8 +249,8 @@ store(struct kss_server *s, const struct kss_config *cfg,
 	 * kss_server_prepare() opened for its request. */
 	for (i = 0; i < KEPT && (keep || s->kept[i].dir != NULL); i++) {
 		k = &s->kept[i];
-		if (k->dir != NULL && strcmp(k->dir, dir) == 0) {
-			if (current(k, dir)) {
+		if (named(k, cfg)) {
+			if (current(k, cfg)) {
 				*st = &k->st;
 				return KSS_OK;
 			}
@@ -251,9 +269,13 @@ store(struct kss_server *s, const struct kss_config *cfg,
 	}
 	if ((e = kss_store_open(cfg, &s->relay, &slot->st)) != KSS_OK)
 		return e;
-	/* Once per opening: a kept folder is not looked at again. */
+	slot->kind = cfg->store;
+	slot->redis = cfg->redis;
+	/* Once per opening: a kept folder is not looked at again (a
+	 * Redis store has none: its root is -1). */
 	kss_dirmode_check(kss_store_file_root(&slot->st), dir, &s->relay);
-	if (kss_store_file_id(&slot->st, &slot->dev, &slot->ino) < 0 ||
+	if ((cfg->store == KSS_STORE_FILE &&
+	    kss_store_file_id(&slot->st, &slot->dev, &slot->ino) < 0) ||
 	    (slot->dir = strdup(dir)) == NULL) {
 		kss_logf(&s->relay, "cannot keep the store of %s: %s", dir,
 		    strerror(errno));
@@ -282,13 +304,20 @@ kss_server_prepare(struct kss_server *s, const struct kss_params *p,
 	char buf[40];
 
 	sb->data[0] = sb->cache[0] = '\0';
+	sb->redis_inet = sb->redis_unix = false;
 	s->cur = log;
 	if ((e = kss_config_load(&cfg, p, log)) == KSS_OK)
 		e = store(s, &cfg, &st, true);
 	s->cur = NULL;
 	if (e != KSS_OK)
 		return e;
-	memcpy(sb->data, cfg.dir, sizeof(sb->data));
+	/* A Redis store has no folder, and its connection is made anew
+	 * in the sandbox whenever it fails. */
+	if (cfg.store == KSS_STORE_REDIS) {
+		sb->redis_unix = cfg.redis.path[0] != '\0';
+		sb->redis_inet = !sb->redis_unix;
+	} else
+		memcpy(sb->data, cfg.dir, sizeof(sb->data));
 	/* Landlock admits a folder, not a name: the RAM folder is made now
 	 * when a setting will use it (kss_rundir_open() checks it then, and
 	 * says why when it will not do). */
