@@ -1,0 +1,162 @@
+#!/bin/bash
+# The Redis store from outside (README, "Scaling out"), on a redis-server
+# of this test's own: what kss writes is the official layout as redis-cli
+# shows it; an official database (raw keys) is served, its keys rewritten
+# hashed, or kept raw with KSS_REDIS_RAW_KEYS; names cannot reach into
+# another account's keys; KSS_STORE's errors; Redis errors and a Redis
+# stopped mid-run (502 JSON, then service again without a restart of
+# kss.fcgi, in its sandbox); a unix socket and a password.
+. "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
+. "${T_SRCDIR:-$(dirname "$0")}/redis.sh"
+trap '' PIPE
+
+DOC=0b229176d4e8db7f6d2b5a4952368d7a
+MD5=5f4dcc3b5aa765d61d8327deb882cf99	# md5("password"), KOReader's key
+start_redis
+S=KSS_STORE=$REDIS_URL
+
+# --- kss writes the official layout (protocol.md §7) ---
+req $S POST /users/create "{\"username\":\"alice\",\"password\":\"$MD5\"}"
+is "$STATUS" 201 "register through kss"
+as alice $MD5 $S PUT /syncs/progress "{\"document\":\"$DOC\",\"progress\":\"/body/DocFragment[20]/body/p[22]/img.0\",\"percentage\":0.3188,\"device\":\"PocketBook\",\"device_id\":\"6B344CE498AE402096F5AEB4154C1DBB\"}"
+is "$STATUS" 200 "push through kss"
+ts=$(jf .timestamp)
+is "$(rcli --scan --pattern '*' | sort | tr '\n' ' ')" \
+    "user:alice:document:$DOC user:alice:key " \
+    "redis-cli: the two keys of the official schema, in database 1"
+is "$(rcli TYPE user:alice:key) $(rcli TYPE user:alice:document:$DOC)" \
+    "string hash" "redis-cli: a string and a hash"
+like "$(rcli GET user:alice:key)" '^\$y\$' "redis-cli: the credential is a yescrypt hash, not the key"
+is "$(rcli HGETALL user:alice:document:$DOC | paste -sd' ')" \
+    "percentage 0.3188 progress /body/DocFragment[20]/body/p[22]/img.0 device PocketBook device_id 6B344CE498AE402096F5AEB4154C1DBB timestamp $ts" \
+    "redis-cli: the hash's fields as the official server writes them"
+as alice $MD5 $S PUT /syncs/progress "{\"document\":\"$DOC\",\"progress\":\"57\",\"percentage\":0.5,\"device\":\"Kobo\"}"
+is "$(rcli HMGET user:alice:document:$DOC progress device device_id | paste -sd' ')" \
+    "57 Kobo 6B344CE498AE402096F5AEB4154C1DBB" \
+    "redis-cli: a push without device_id keeps the stored one (HMSET)"
+
+# --- an official database as it is: raw keys, its hashes ---
+rcli SET user:reader:key $MD5 >/dev/null
+rcli HSET user:reader:document:$DOC percentage 0.32 progress 56 \
+    device PocketBook device_id DEV1 timestamp 1751935136 >/dev/null
+rcli SET user:sharer:key key-raw-8c21d5 >/dev/null
+as reader $MD5 $S GET /syncs/progress/$DOC
+is "$STATUS $BODY" "200 {\"document\":\"$DOC\",\"percentage\":0.32,\"progress\":\"56\",\"device\":\"PocketBook\",\"device_id\":\"DEV1\",\"timestamp\":1751935136}" \
+    "an official server's record is served, typed as it would answer"
+like "$(rcli GET user:reader:key)" '^\$y\$' "its raw key is rewritten hashed at the first good login"
+as reader $MD5 $S GET /users/auth
+is "$STATUS" 200 "and still logs in"
+as reader wrong-key-51b0e7 $S GET /users/auth
+is "$STATUS" 401 "a wrong key does not"
+
+R="KSS_REDIS_RAW_KEYS=true"
+as sharer key-raw-8c21d5 $S $R GET /users/auth
+is "$STATUS" 200 "KSS_REDIS_RAW_KEYS=true: a raw key logs in"
+is "$(rcli GET user:sharer:key)" key-raw-8c21d5 "and stays raw, for an official server sharing the database"
+req $S $R POST /users/create '{"username":"newraw","password":"key-raw-3f9e0a"}'
+is "$STATUS $(rcli GET user:newraw:key)" "201 key-raw-3f9e0a" "a registration stores the key raw"
+as newraw key-raw-3f9e0a $S $R PUT /users/password '{"password":"key-raw-7d2c4b"}'
+is "$STATUS $(rcli GET user:newraw:key)" "200 key-raw-7d2c4b" "so does a change of key"
+req $S $R POST /users/create '{"username":"tomb","password":"kss:deleting:x"}'
+err_is 403 2003 'Invalid request' "a raw key that would read as a delete in progress is refused"
+req KSS_REDIS_RAW_KEYS=true POST /users/create '{"username":"r","password":"key-raw-3f9e0a"}'
+is "$STATUS $(jf .code)" "500 2000" "KSS_REDIS_RAW_KEYS=true without a Redis store is a server error"
+like "$ERRLOG" 'KSS_REDIS_RAW_KEYS=true needs a Redis store' "said on the log"
+
+# --- names cannot reach into another account's keys ---
+for u in 'a*' ab; do
+	req $S POST /users/create "{\"username\":\"$u\",\"password\":\"key-glob-61e2\"}"
+	as "$u" key-glob-61e2 $S PUT /syncs/progress "{\"document\":\"d\",\"progress\":\"$u\",\"percentage\":0.5,\"device\":\"K\"}"
+done
+as 'a*' key-glob-61e2 $S DELETE /users/me
+is "$STATUS" 200 "delete a user named a*"
+as ab key-glob-61e2 $S GET /syncs/progress/d
+is "$STATUS $(jf .progress)" '200 "ab"' "user ab's records are untouched (SCAN's glob escaped)"
+is "$(rcli EXISTS 'user:a*:key' 'user:a*:document:d')" 0 "a*'s keys are all gone"
+req $S POST /users/create '{"username":"alice:document:x","password":"key-colon-0d1f"}'
+err_is 403 2003 'Invalid request' "no name with ':' (it would be another's key)"
+as alice $MD5 $S PUT /syncs/progress '{"document":"x:key","progress":"p","percentage":0.5,"device":"K"}'
+err_is 403 2004 "Field 'document' not provided." "no document id with ':'"
+rcli SET 'user:alice:document:x:key' '$y$j9T$x$y' >/dev/null
+as 'alice:document:x' anything-5e1a $S GET /users/auth
+err_is 401 2001 'Unauthorized' "a key that would parse as another name's credential logs nobody in"
+
+# --- KSS_STORE's errors: a 500 and one log line, never the password ---
+secret hunter2-kss-1a7f
+for v in 'redis://:hunter2-kss-1a7f@127.0.0.1:99999/1' \
+    'redis://:hunter2-kss-1a7f@127.0.0.1/x' 'rediss://:hunter2-kss-1a7f@h' \
+    'mysql://hunter2-kss-1a7f@h'; do
+	req "KSS_STORE=$v" GET /users/auth
+	is "$STATUS $BODY" '500 {"code":2000,"message":"Unknown server error."}' \
+	    "malformed KSS_STORE ${v%%:*}://...: 500 JSON"
+	is "$(printf '%s\n' "$ERRLOG" | grep -c .)" 1 "and one log line: $ERRLOG"
+done
+
+# --- Redis errors: 502/2000 ---
+rcli SET user:alice:document:wrongtype x >/dev/null
+as alice $MD5 $S GET /syncs/progress/wrongtype
+err_is 502 2000 'Unknown server error.' "a Redis error (WRONGTYPE) is 502/2000"
+like "$ERRLOG" 'WRONGTYPE' "said on the log"
+req KSS_STORE=redis://127.0.0.1:1/1 GET /users/auth
+err_is 401 2001 'Unauthorized' "without credentials no store is asked"
+as alice $MD5 KSS_STORE=redis://127.0.0.1:1/1 GET /users/auth
+err_is 502 1000 'Cannot connect to redis server.' "no server at the address: 502/1000"
+like "$ERRLOG" 'Redis at 127.0.0.1:1: cannot connect: Connection refused' "said on the log"
+
+# --- a unix socket, and a password ---
+U=KSS_STORE=$REDIS_UNIX_URL
+as alice $MD5 $U GET /syncs/progress/$DOC
+is "$STATUS $(jf .progress)" '200 "57"' "redis+unix:// (KSS_STORE=redis+unix://PATH?db=1)"
+rcli CONFIG SET requirepass hunter2-kss-1a7f >/dev/null
+P="KSS_STORE=redis://:hunter2-kss-1a7f@127.0.0.1:$REDIS_PORT/1"
+as alice $MD5 "$P" GET /users/auth
+is "$STATUS" 200 "a password (redis://:PASSWORD@HOST:PORT/DB)"
+as alice $MD5 $S GET /users/auth
+err_is 502 1000 'Cannot connect to redis server.' "none, where one is asked: 502/1000"
+like "$ERRLOG" 'refuses the connection' "said on the log"
+redis-cli -p "$REDIS_PORT" -a hunter2-kss-1a7f --no-auth-warning CONFIG SET requirepass '' >/dev/null
+
+# --- kss.fcgi keeps its connection, and makes it anew ---
+if command -v cgi-fcgi >/dev/null; then
+	SOCK=$TMP/kss.sock
+	start_kss "$S" KSS_HASH_COST=1 KSS_THREADS=2 -- --listen "$SOCK"
+	T_CLEANUP='kill $PID 2>/dev/null'
+	is "$LINE" "kss: listening on $SOCK" "kss.fcgi on Redis starts"
+	RUN=(cgi-fcgi -bind -connect "$SOCK")
+	BASE_CONFIG=0
+	if sandboxed; then
+		is "$(seccomp_mode "$PID")" 2 "kss.fcgi is in its seccomp filter"
+	else
+		skip "kss.fcgi is in its seccomp filter" "built without the sandbox"
+	fi
+	for i in 1 2 3; do
+		as alice $MD5 GET /syncs/progress/$DOC
+	done
+	is "$STATUS $(jf .progress)" '200 "57"' "kss.fcgi serves from Redis"
+	n=$(rcli CLIENT LIST | grep -c 'cmd=')
+	ok $([ "$n" -ge 2 ] && [ "$n" -le 3 ]; echo $?) \
+	    "its connections are kept, one per thread at most ($((n - 1)) and redis-cli's)"
+	stop_redis
+	as alice $MD5 GET /syncs/progress/$DOC
+	err_is 502 1000 'Cannot connect to redis server.' "Redis stopped: 502/1000"
+	req POST /users/create '{"username":"during","password":"key-down-2b7c"}'
+	err_is 502 1000 'Cannot connect to redis server.' "a registration too"
+	req GET /healthcheck
+	is "$STATUS" 200 "the healthcheck needs no store"
+	start_redis
+	rcli SET user:back:key key-back-8e4f >/dev/null
+	as back key-back-8e4f GET /users/auth
+	is "$STATUS" 200 "Redis back on its port: kss.fcgi serves again by itself"
+	as back key-back-8e4f GET /users/auth
+	is "$STATUS" 200 "and again (each thread reconnects)"
+	as back key-back-8e4f GET /users/auth
+	is "$STATUS $BODY" '200 {"authorized":"OK"}' "and again"
+	stop_kss TERM
+	is "$RC" 0 "kss.fcgi stops cleanly"
+	RUN=("$KSS_BIN")
+	BASE_CONFIG=1
+else
+	skip "kss.fcgi keeps its Redis connection" "cgi-fcgi (Debian: libfcgi-bin) not installed"
+fi
+
+done_testing
