@@ -20,15 +20,21 @@ kss_admin_key(const char *password, char key[KSS_DOCID_SIZE])
 	kss_md5_hex(password, strlen(password), key);
 }
 
-/* The secret a registration of password stores: its key, hashed. */
+/* The secret a registration of password stores: its key, hashed, or as
+ * it is where the store keeps raw keys (KSS_REDIS_RAW_KEYS: the Redis
+ * store, whose values say which they are). */
 static enum kss_err
-hash_password(const char *password, int cost, char **hash)
+hash_password(const struct kss_store *st, const char *password, int cost,
+    char **hash)
 {
 	char key[KSS_DOCID_SIZE];
 	enum kss_err e;
 
 	kss_admin_key(password, key);
-	e = kss_auth_hash(key, cost, hash);
+	if (st->raw_keys)
+		e = (*hash = strdup(key)) == NULL ? KSS_E_SERVER : KSS_OK;
+	else
+		e = kss_auth_hash(key, cost, hash);
 	explicit_bzero(key, sizeof(key));
 	return e;
 }
@@ -92,7 +98,7 @@ kss_admin_user_add(struct kss_store *st, const char *user,
 	 * decides a race, as for a registration. */
 	if ((e = account(st, user)) != KSS_E_NO_ACCOUNT)
 		return e == KSS_OK ? KSS_E_USER_EXISTS : e;
-	if ((e = hash_password(password, cost, &hash)) != KSS_OK)
+	if ((e = hash_password(st, password, cost, &hash)) != KSS_OK)
 		return e;
 	if ((e = st->ops->user_create(st->h, user, hash)) == KSS_E_USER_EXISTS)
 		e = adopt(st, user, hash);
@@ -112,7 +118,7 @@ kss_admin_user_passwd(struct kss_store *st, const char *user,
 	/* The KDF is spared for a missing user. */
 	if ((e = account(st, user)) != KSS_OK)
 		return e;
-	if ((e = hash_password(password, cost, &s.value)) != KSS_OK)
+	if ((e = hash_password(st, password, cost, &s.value)) != KSS_OK)
 		return e;
 	e = st->ops->secret_set(st->h, user, &s);
 	kss_secret_free(&s);

@@ -819,6 +819,11 @@ c_check(struct ctx *c, char **a, int n)
 	struct kss_check_report r = {check_line, c, 0, 0, 0};
 
 	(void)a, (void)n;
+	if (c->cfg.store != KSS_STORE_FILE) {
+		say("check looks at a data folder; KSS_STORE names a Redis "
+		    "store (-d DIR names a folder)");
+		return 1;
+	}
 	c->found = json_array();
 	if (kss_check(&c->st, c->o->given & O_REPAIR, &r) < 0) {
 		say("data folder %s: cannot be listed: %s", shown(c, c->cfg.dir),
@@ -972,6 +977,10 @@ param(void *ctx, const char *name)
 
 	if (o->dir != NULL && strcmp(name, "KSS_DIR") == 0)
 		return o->dir;
+	/* -d names a file store's folder, whatever KSS_STORE says: an
+	 * export from one store piped to an import into another. */
+	if (o->dir != NULL && strcmp(name, "KSS_STORE") == 0)
+		return NULL;
 	return getenv(name);
 }
 
@@ -989,7 +998,8 @@ open_data(struct ctx *c, enum need need)
 		return 1;
 	if (need == NEED_NONE)
 		return 0;
-	if (need == NEED_DATA && stat(c->cfg.dir, &st) < 0) {
+	if (need == NEED_DATA && c->cfg.store == KSS_STORE_FILE &&
+	    stat(c->cfg.dir, &st) < 0) {
 		say("data folder %s: %s (-d DIR or KSS_DIR names another)",
 		    shown(c, c->cfg.dir), strerror(errno));
 		return 1;

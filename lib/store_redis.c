@@ -358,10 +358,12 @@ hash_field(json_t *rec, const redisReply *k, const redisReply *v)
 	return json_object_set_new(rec, k->str, j);
 }
 
-/* The record HGETALL answered: NULL in *rec for none (an empty hash is
- * no hash in Redis). */
+/* The record of doc[0..len) HGETALL answered, with "document" as the
+ * file store's records have it (the key says it): NULL in *rec for none
+ * (an empty hash is no hash in Redis). */
 static enum kss_err
-record(struct rstore *s, const redisReply *rep, json_t **rec)
+record(struct rstore *s, const redisReply *rep, const char *doc, size_t len,
+    json_t **rec)
 {
 	size_t i;
 
@@ -372,7 +374,7 @@ record(struct rstore *s, const redisReply *rep, json_t **rec)
 	}
 	if (rep->elements == 0)
 		return KSS_OK;
-	if ((*rec = json_object()) == NULL)
+	if ((*rec = json_pack("{s:s%}", "document", doc, len)) == NULL)
 		return KSS_E_SERVER;
 	for (i = 0; i + 1 < rep->elements; i += 2) {
 		if (hash_field(*rec, rep->element[i], rep->element[i + 1]) < 0) {
@@ -666,7 +668,7 @@ r_doc_get(void *h, const char *user, const char *doc, json_t **rec)
 	len[1] = doc_key(key, user, doc);
 	if ((e = run(s, &rep, 2, argv, len)) != KSS_OK)
 		return e;
-	e = record(s, rep, rec);
+	e = record(s, rep, doc, strlen(doc), rec);
 	freeReplyObject(rep);
 	return e;
 }
@@ -879,7 +881,8 @@ docs_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 		if ((id = name_in(keys[i], d->plen, 0)) == NULL)
 			continue;
 		if (kss_redis_check(s->r, reps[i], "a record") != KSS_OK ||
-		    record(s, reps[i], &rec) != KSS_OK)
+		    record(s, reps[i], json_string_value(id),
+		    json_string_length(id), &rec) != KSS_OK)
 			rec = json_null();
 		if (rec != NULL && json_object_set_new(d->out,
 		    json_string_value(id), rec) < 0)

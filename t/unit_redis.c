@@ -188,7 +188,8 @@ layout(struct kss_store *st)
 	is_str(get_str("HGET %s %s", "user:lay:document:nums", "metadata"),
 	    "{\"title\":\"Été\"}", "layout: metadata is a field of JSON");
 	st->ops->doc_get(st->h, "lay", "nums", &got);
-	is_str(text(got), "{\"device\":\"K\",\"metadata\":{\"title\":\"Été\"},"
+	is_str(text(got), "{\"device\":\"K\",\"document\":\"nums\","
+	    "\"metadata\":{\"title\":\"Été\"},"
 	    "\"percentage\":0,\"progress\":\"p\",\"timestamp\":1.0}",
 	    "layout: read back typed (an integer stays one, a real one)");
 	json_decref(got);
@@ -222,14 +223,16 @@ official(struct kss_store *st)
 	    "official: its percentage reads as a number");
 	json_object_del(got, "percentage");
 	is_str(text(got), "{\"device\":\"PocketBook\",\"device_id\":\"ID\","
-	    "\"progress\":\"56\",\"timestamp\":1751935136}",
+	    "\"document\":\"abc\",\"progress\":\"56\","
+	    "\"timestamp\":1751935136}",
 	    "official: the rest of its record as strings, timestamp a number");
 	json_decref(got);
 	do_cmd("HSET user:off:document:odd percentage x timestamp y "
 	    "progress %b", "\xff\xfe", (size_t)2);
 	is_int(st->ops->doc_get(st->h, "off", "odd", &got), KSS_OK,
 	    "official: odd values read");
-	is_str(text(got), "{\"percentage\":\"x\",\"timestamp\":\"y\"}",
+	is_str(text(got), "{\"document\":\"odd\",\"percentage\":\"x\","
+	    "\"timestamp\":\"y\"}",
 	    "official: text that is no number stays text, bytes not UTF-8 "
 	    "are left out (kss_valid_record judges)");
 	json_decref(got);
