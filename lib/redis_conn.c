@@ -172,6 +172,11 @@ dial(struct kss_redis *r, int i)
 	struct timeval tv = {REPLY_MS / 1000, (REPLY_MS % 1000) * 1000};
 	int fd, on = 1, saved;
 
+	/* The sandbox kills a socket() it was not set up for. */
+	if (!kss_sandbox_admits(sa->sa_family)) {
+		errno = EACCES;
+		return -1;
+	}
 	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0)) < 0)
 		return -1;
@@ -255,10 +260,10 @@ connect_any(struct kss_redis *r)
 		fd = dial(r, i);
 	if (fd < 0) {
 		kss_logf(r->log, "Redis at %s: cannot connect: %s%s", r->where,
-		    strerror(errno), errno == EACCES || errno == EPERM ?
-		    " (in kss's sandbox, a Redis store must be named by "
-		    "KSS_STORE in kss.fcgi's own environment: see Sandbox in "
-		    "README)" : "");
+		    strerror(errno), errno == EACCES && kss_sandbox_filtered() ?
+		    " (kss's sandbox admits the connection of a Redis store "
+		    "named by KSS_STORE in kss.fcgi's own environment only: "
+		    "see Sandbox in README)" : "");
 		return KSS_E_STORE_DOWN;
 	}
 	if ((r->c = redisConnectFd(fd)) == NULL) {

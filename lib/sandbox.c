@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -39,7 +40,6 @@
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #if defined(HAVE_LINUX_LANDLOCK_H) && defined(SYS_landlock_create_ruleset)
@@ -50,6 +50,7 @@
 
 static bool confined;
 static bool filtered;
+static bool admit_inet, admit_unix;	/* sockets the filter admits */
 
 bool
 kss_sandbox_wanted(const char *v, const struct kss_log *log)
@@ -86,6 +87,15 @@ bool
 kss_sandbox_filtered(void)
 {
 	return filtered;
+}
+
+bool
+kss_sandbox_admits(int family)
+{
+	if (!filtered)
+		return true;
+	return family == AF_UNIX ? admit_unix :
+	    (family == AF_INET || family == AF_INET6) && admit_inet;
 }
 
 const char *
@@ -363,8 +373,8 @@ allow_sockopt(scmp_filter_ctx ctx, const char *call, int level, int name)
  * configured kind, connected without blocking (poll, then SO_ERROR),
  * with reply timeouts (SO_RCVTIMEO, SO_SNDTIMEO; their _NEW numbers
  * where a 64-bit time_t takes them) and TCP_NODELAY, already admitted.
- * Without a Redis store a socket is refused (EACCES), not killed: a
- * store named only by a request's params says why on the log. */
+ * Without a Redis store, none of it: a socket kills. (A store named only
+ * by a request's params does not try: kss_sandbox_admits().) */
 static int
 redis_rules(scmp_filter_ctx ctx, const struct kss_sandbox *sb)
 {
@@ -377,7 +387,7 @@ redis_rules(scmp_filter_ctx ctx, const struct kss_sandbox *sb)
 	int rc;
 
 	if (!sb->redis_inet && !sb->redis_unix)
-		return rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 0, NULL);
+		return 0;
 	if ((sb->redis_inet && ((rc = allow_socket(ctx, AF_INET)) < 0 ||
 	    (rc = allow_socket(ctx, AF_INET6)) < 0)) ||
 	    (sb->redis_unix && (rc = allow_socket(ctx, AF_UNIX)) < 0) ||
@@ -457,6 +467,8 @@ kss_sandbox_enter(const struct kss_sandbox *sb, const struct kss_log *log)
 	if (load_filter(sb, log) < 0)
 		return KSS_SANDBOX_FAILED;
 	filtered = true;
+	admit_inet = sb->redis_inet;
+	admit_unix = sb->redis_unix;
 	return ll == 1 && sb->confine ? KSS_SANDBOX_NO_LANDLOCK :
 	    KSS_SANDBOX_ALL;
 #else

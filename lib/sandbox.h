@@ -53,6 +53,11 @@ enum kss_sandbox_got kss_sandbox_enter(const struct kss_sandbox *sb,
  * (it would read files and open sockets the filter forbids). */
 bool kss_sandbox_filtered(void);
 
+/* Whether a stream socket of family (AF_INET, AF_INET6, AF_UNIX) may be
+ * made: always outside the filter, inside only for the Redis store the
+ * sandbox was set up for (a socket() it does not admit kills). */
+bool kss_sandbox_admits(int family);
+
 /* Whether this process is confined to its folders (Landlock in place):
  * an EACCES then may be the sandbox's, and kss_sandbox_why() says so. */
 bool kss_sandbox_confined(void);

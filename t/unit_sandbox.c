@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +21,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -443,6 +447,130 @@ wanted(void)
 	    f.lastlog);
 }
 
+/* --- a Redis store's connection ---------------------------------------- */
+
+static void
+quiet(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "# %s\n", line);
+}
+
+/* Runs fn in a child in a sandbox set up for a Redis store reached over
+ * TCP (inet) or a unix socket; its wait status. */
+static int
+net_child(bool inet, bool unx, void (*fn)(void))
+{
+	struct kss_sandbox sb = {.confine = true, .redis_inet = inet,
+	    .redis_unix = unx};
+	struct kss_log lg = {quiet, NULL};
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		if (kss_sandbox_enter(&sb, &lg) == KSS_SANDBOX_FAILED)
+			_exit(SETUP);
+		fn();
+		_exit(PASSED);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
+
+/* What redis_conn.c does: a non-blocking stream socket, connect() (to a
+ * port where nothing listens), SO_ERROR, the reply timeouts. */
+static void
+dial_tcp(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	    .sin_port = htons(1), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct timeval tv = {1, 0};
+	socklen_t len = sizeof(int);
+	int fd, err, on = 1;
+
+	if (!kss_sandbox_admits(AF_INET) || kss_sandbox_admits(AF_UNIX))
+		_exit(WRONG);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		_exit(REFUSED);
+	connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	close(fd);
+	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) < 0 && errno != EAFNOSUPPORT)
+		_exit(REFUSED);
+}
+
+static void
+dial_unix(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (!kss_sandbox_admits(AF_UNIX) || kss_sandbox_admits(AF_INET))
+		_exit(WRONG);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/none.sock", root);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		_exit(REFUSED);
+	connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+}
+
+static void
+udp(void)
+{
+	socket(AF_INET, SOCK_DGRAM, 0);
+}
+
+static void
+unix_socket(void)
+{
+	socket(AF_UNIX, SOCK_STREAM, 0);
+}
+
+static void
+tcp_socket(void)
+{
+	socket(AF_INET, SOCK_STREAM, 0);
+}
+
+static void
+reuse(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), on = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+}
+
+static void
+no_redis(void)
+{
+	if (kss_sandbox_admits(AF_INET) || kss_sandbox_admits(AF_UNIX))
+		_exit(WRONG);
+}
+
+static void
+redis(void)
+{
+	ok(exited(net_child(true, false, dial_tcp), PASSED), "Redis over TCP: "
+	    "a stream socket, connect(), SO_ERROR, the timeouts, TCP_NODELAY");
+	ok(killed(net_child(true, false, udp)), "but no datagram socket");
+	ok(killed(net_child(true, false, unix_socket)), "nor a unix socket");
+	ok(killed(net_child(true, false, reuse)), "nor another socket option");
+	ok(exited(net_child(false, true, dial_unix), PASSED),
+	    "Redis over a unix socket: a unix stream socket, connect()");
+	ok(killed(net_child(false, true, tcp_socket)), "but no TCP socket");
+	ok(exited(net_child(false, false, no_redis), PASSED),
+	    "no Redis store: kss_sandbox_admits() says no socket, so none is "
+	    "tried");
+}
+
 int
 main(void)
 {
@@ -527,6 +655,7 @@ main(void)
 	    "ioctl(): ENOTTY, not killed (stdio's isatty()), whatever it asks");
 	ok(exited(child(do_clone3, false, true), PASSED),
 	    "clone3(): ENOSYS, so that glibc falls back to clone()");
+	redis();
 
 	if (landlock) {
 		ok(exited(child(read_etc, false, true), REFUSED),
