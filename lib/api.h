@@ -37,6 +37,12 @@ enum kss_err kss_reply(struct kss_ctx *c, int status, json_t *out);
  * KSS_E_UNAUTHORIZED. s, when not NULL, receives the matched secret. */
 enum kss_err kss_authenticate(struct kss_ctx *c, struct kss_secret *s);
 
+struct kss_auth_reader;
+
+/* kss_authenticate() with the secret read by rd (auth.h). */
+enum kss_err kss_authenticate_read(struct kss_ctx *c,
+    const struct kss_auth_reader *rd, struct kss_secret *s);
+
 /* A handler answers KSS_OK with c->out and c->status set, or an error. */
 typedef enum kss_err (*kss_handler)(struct kss_ctx *c);
 

@@ -266,6 +266,15 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
     int cost, const struct kss_log *log, struct kss_authcache *cache,
     struct kss_asker *who, struct kss_secret *out)
 {
+	return kss_auth_read(st, user, key, cost, log, cache, who, NULL, out);
+}
+
+enum kss_err
+kss_auth_read(struct kss_store *st, const char *user, const char *key,
+    int cost, const struct kss_log *log, struct kss_authcache *cache,
+    struct kss_asker *who, const struct kss_auth_reader *rd,
+    struct kss_secret *out)
+{
 	struct kss_secret s = {NULL, false};
 	time_t now = time(NULL);
 	enum kss_err e;
@@ -278,7 +287,8 @@ kss_auth_user(struct kss_store *st, const char *user, const char *key,
 	 * cost), and the refusal comes before anything about the name. */
 	if (throttled(who, now))
 		return KSS_E_THROTTLED;
-	if ((e = st->ops->secret_get(st->h, user, &s)) != KSS_OK) {
+	if ((e = rd != NULL ? rd->read(rd->ctx, user, key, &s) :
+	    st->ops->secret_get(st->h, user, &s)) != KSS_OK) {
 		/* The cache and the limit are asked as for a real account,
 		 * so that their work is the same for a name without one. */
 		if (e == KSS_E_NO_ACCOUNT) {

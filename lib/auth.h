@@ -59,4 +59,21 @@ enum kss_err kss_auth_user(struct kss_store *st, const char *user,
     const char *key, int cost, const struct kss_log *log,
     struct kss_authcache *cache, struct kss_asker *who, struct kss_secret *s);
 
+/* Where kss_auth_read() gets user's secret (as secret_get() answers),
+ * for a request that reads more in the same step (a pull with its
+ * record) or trusts a remembered secret a write will check again (a
+ * push). */
+struct kss_auth_reader {
+	enum kss_err (*read)(void *ctx, const char *user, const char *key,
+	    struct kss_secret *s);
+	void *ctx;
+};
+
+/* kss_auth_user() with the secret read by rd (NULL: the store's
+ * secret_get()). */
+enum kss_err kss_auth_read(struct kss_store *st, const char *user,
+    const char *key, int cost, const struct kss_log *log,
+    struct kss_authcache *cache, struct kss_asker *who,
+    const struct kss_auth_reader *rd, struct kss_secret *s);
+
 #endif

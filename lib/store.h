@@ -87,6 +87,19 @@ struct kss_store_ops {
 	enum kss_err (*doc_put_newer)(void *h, const char *user,
 	    const char *doc, const json_t *rec, bool *changed);
 
+	/* Optional (NULL: the caller asks secret_get() then doc_get()):
+	 * both at once, for a store whose every call is a round trip to a
+	 * server. *rec is read whatever the secret is; the caller shows it
+	 * only once the secret admits the request. */
+	enum kss_err (*secret_doc_get)(void *h, const char *user,
+	    const char *doc, struct kss_secret *s, json_t **rec);
+	/* Optional: the secret this store last read for user, without
+	 * asking anyone; it may have changed since, so it serves only a
+	 * write that checks it again (doc_put's who). KSS_E_NO_ACCOUNT
+	 * when none is remembered. */
+	enum kss_err (*secret_recall)(void *h, const char *user,
+	    struct kss_secret *s);
+
 	/* Whether writes wait for the disk (fsync); NULL where that does
 	 * not apply. */
 	void (*set_fsync)(void *h, bool on);

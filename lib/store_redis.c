@@ -52,9 +52,21 @@
 #define TOMB "kss:deleting:"
 #define SCAN_COUNT "500"
 
+/* Secrets read lately, by user (a hash of the name picks the slot): a
+ * push of a user whose key was verified against one of them lately goes
+ * out as one round trip, its script checking the secret again
+ * (secret_recall). */
+#define RECALL 64
+
+struct recalled {
+	char *user;
+	char *secret;
+};
+
 struct rstore {
 	struct kss_redis *r;
 	const struct kss_log *log;
+	struct recalled recall[RECALL];
 };
 
 static const struct kss_redis_script put_script = {
@@ -445,7 +457,88 @@ scan(struct rstore *s, const char *prefix, const char *suffix,
 	return e;
 }
 
+/* --- secrets read lately (secret_recall) --- */
+
+static struct recalled *
+slot(struct rstore *s, const char *user)
+{
+	unsigned h = 5381;
+
+	for (; *user != '\0'; user++)
+		h = h * 33 + (unsigned char)*user;
+	return &s->recall[h % RECALL];
+}
+
+static void
+forget(struct recalled *r)
+{
+	free(r->user);
+	free(r->secret);
+	r->user = r->secret = NULL;
+}
+
+/* Remembers user's secret v as read now (best effort: no memory, no
+ * memo). */
+static void
+remember(struct rstore *s, const char *user, const char *v)
+{
+	struct recalled *r = slot(s, user);
+
+	if (r->user != NULL && strcmp(r->user, user) == 0 &&
+	    strcmp(r->secret, v) == 0)
+		return;
+	forget(r);
+	if ((r->user = strdup(user)) == NULL || (r->secret = strdup(v)) == NULL)
+		forget(r);
+}
+
+static void
+forget_user(struct rstore *s, const char *user)
+{
+	struct recalled *r = slot(s, user);
+
+	if (r->user != NULL && strcmp(r->user, user) == 0)
+		forget(r);
+}
+
+static enum kss_err
+r_secret_recall(void *h, const char *user, struct kss_secret *sec)
+{
+	struct recalled *r = slot(h, user);
+
+	sec->value = NULL;
+	sec->hashed = false;
+	if (r->user == NULL || strcmp(r->user, user) != 0)
+		return KSS_E_NO_ACCOUNT;
+	if ((sec->value = strdup(r->secret)) == NULL)
+		return KSS_E_SERVER;
+	sec->hashed = kss_auth_is_hash(sec->value);
+	return KSS_OK;
+}
+
 /* --- accounts --- */
+
+/* A GET of user's key answered rep: its secret into sec. */
+static enum kss_err
+secret_of(struct rstore *s, const char *user, const redisReply *rep,
+    struct kss_secret *sec)
+{
+	if (rep->type == REDIS_REPLY_NIL ||
+	    (rep->type == REDIS_REPLY_STRING && is_tomb(rep->str, rep->len))) {
+		forget_user(s, user);
+		return KSS_E_NO_ACCOUNT;
+	}
+	if (rep->type != REDIS_REPLY_STRING ||
+	    memchr(rep->str, '\0', rep->len) != NULL) {
+		kss_logf(s->log, "Redis: a user's key holds no credential");
+		return KSS_E_STORE;
+	}
+	if ((sec->value = strndup(rep->str, rep->len)) == NULL)
+		return KSS_E_SERVER;
+	sec->hashed = kss_auth_is_hash(sec->value);
+	remember(s, user, sec->value);
+	return KSS_OK;
+}
 
 static enum kss_err
 r_secret_get(void *h, const char *user, struct kss_secret *sec)
@@ -464,17 +557,7 @@ r_secret_get(void *h, const char *user, struct kss_secret *sec)
 	len[1] = user_key(key, user);
 	if ((e = run(s, &rep, 2, argv, len)) != KSS_OK)
 		return e;
-	if (rep->type == REDIS_REPLY_NIL ||
-	    (rep->type == REDIS_REPLY_STRING && is_tomb(rep->str, rep->len)))
-		e = KSS_E_NO_ACCOUNT;
-	else if (rep->type != REDIS_REPLY_STRING ||
-	    memchr(rep->str, '\0', rep->len) != NULL) {
-		kss_logf(s->log, "Redis: a user's key holds no credential");
-		e = KSS_E_STORE;
-	} else if ((sec->value = strndup(rep->str, rep->len)) == NULL)
-		e = KSS_E_SERVER;
-	else
-		sec->hashed = kss_auth_is_hash(sec->value);
+	e = secret_of(s, user, rep, sec);
 	freeReplyObject(rep);
 	return e;
 }
@@ -599,6 +682,7 @@ swap(struct rstore *s, const char *user, const char *old, const char *new)
 
 	if (!keyable(user))
 		return KSS_E_NO_ACCOUNT;
+	forget_user(s, user);
 	len[0] = user_key(key, user);
 	if ((e = eval_int(s, &swap_script, 1, 3, args, len, &v)) != KSS_OK)
 		return e;
@@ -644,6 +728,7 @@ r_secret_set(void *h, const char *user, const struct kss_secret *sec)
 		return KSS_E_NO_ACCOUNT;
 	if (is_tomb(sec->value, len[1]))
 		return KSS_E_INVALID;
+	forget_user(s, user);
 	len[0] = user_key(key, user);
 	if ((e = eval_int(s, &set_script, 1, 2, args, len, &v)) != KSS_OK)
 		return e;
@@ -670,6 +755,41 @@ r_doc_get(void *h, const char *user, const char *doc, json_t **rec)
 		return e;
 	e = record(s, rep, doc, strlen(doc), rec);
 	freeReplyObject(rep);
+	return e;
+}
+
+static enum kss_err
+r_secret_doc_get(void *h, const char *user, const char *doc,
+    struct kss_secret *sec, json_t **rec)
+{
+	struct rstore *s = h;
+	char ukey[KEY_SIZE], dkey[KEY_SIZE];
+	const char *argv[4] = {"GET", ukey, "HGETALL", dkey};
+	size_t len[4] = {3, 0, 7, 0};
+	struct kss_redis_cmd cmds[2] = {{2, argv, len}, {2, argv + 2, len + 2}};
+	redisReply *rep[2];
+	enum kss_err e;
+
+	sec->value = NULL;
+	sec->hashed = false;
+	*rec = NULL;
+	if (!keyable(user))
+		return KSS_E_NO_ACCOUNT;
+	if (!keyable(doc))
+		return r_secret_get(h, user, sec);
+	len[1] = user_key(ukey, user);
+	len[3] = doc_key(dkey, user, doc);
+	/* One round trip: the record comes with the secret it is read
+	 * under. */
+	if ((e = kss_redis_run(s->r, 2, cmds, rep)) != KSS_OK)
+		return e;
+	if ((e = kss_redis_check(s->r, rep[0], "GET")) == KSS_OK)
+		e = secret_of(s, user, rep[0], sec);
+	if (e == KSS_OK &&
+	    ((e = kss_redis_check(s->r, rep[1], "HGETALL")) != KSS_OK ||
+	    (e = record(s, rep[1], doc, strlen(doc), rec)) != KSS_OK))
+		kss_secret_free(sec);
+	kss_redis_free_replies(2, rep);
 	return e;
 }
 
@@ -925,7 +1045,10 @@ static void
 r_close(void *h)
 {
 	struct rstore *s = h;
+	size_t i;
 
+	for (i = 0; i < RECALL; i++)
+		forget(&s->recall[i]);
 	kss_redis_free(s->r);
 	free(s);
 }
@@ -943,6 +1066,8 @@ static const struct kss_store_ops redis_ops = {
 	.user_create_secret = r_user_create_secret,
 	.secret_set = r_secret_set,
 	.doc_put_newer = r_doc_put_newer,
+	.secret_doc_get = r_secret_doc_get,
+	.secret_recall = r_secret_recall,
 	.close = r_close,
 };
 

@@ -24,27 +24,35 @@ body_key(const json_t *body, const char *name)
 	return s;
 }
 
-/* kss_auth_user() of the request's credentials, counted against its
+/* kss_auth_read() of the request's credentials, counted against its
  * address. */
 static enum kss_err
-login(struct kss_ctx *c, struct kss_secret *s)
+login(struct kss_ctx *c, const struct kss_auth_reader *rd,
+    struct kss_secret *s)
 {
 	struct kss_asker who = {c->throttle, c->req->addr,
 	    c->cfg->login_limit, c->cfg->login_window, 0};
-	enum kss_err e = kss_auth_user(c->store, c->req->user, c->req->key,
-	    c->cfg->hash_cost, c->log, c->authcache, &who, s);
+	enum kss_err e = kss_auth_read(c->store, c->req->user, c->req->key,
+	    c->cfg->hash_cost, c->log, c->authcache, &who, rd, s);
 
 	c->retry_after = who.retry_after;
 	return e;
 }
 
 enum kss_err
-kss_authenticate(struct kss_ctx *c, struct kss_secret *s)
+kss_authenticate_read(struct kss_ctx *c, const struct kss_auth_reader *rd,
+    struct kss_secret *s)
 {
-	enum kss_err e = login(c, s);
+	enum kss_err e = login(c, rd, s);
 
 	/* Only DELETE /users/me tells a missing account apart. */
 	return e == KSS_E_NO_ACCOUNT ? KSS_E_UNAUTHORIZED : e;
+}
+
+enum kss_err
+kss_authenticate(struct kss_ctx *c, struct kss_secret *s)
+{
+	return kss_authenticate_read(c, NULL, s);
 }
 
 enum kss_err
@@ -105,7 +113,7 @@ kss_h_delete(struct kss_ctx *c)
 
 	/* A retry after a lost answer finds no account: 404/2006, not 401
 	 * (protocol.md §4.6). */
-	e = login(c, &who);
+	e = login(c, NULL, &who);
 	if (e == KSS_OK)
 		e = c->store->ops->user_delete(c->store->h, c->req->user, &who);
 	kss_secret_free(&who);

@@ -133,11 +133,28 @@ if command -v cgi-fcgi >/dev/null; then
 		as alice $MD5 GET /syncs/progress/$DOC
 	done
 	is "$STATUS $(jf .progress)" '200 "57"' "kss.fcgi serves from Redis"
+	# A push goes out with the secret its thread remembers; a key
+	# changed by another node meanwhile is seen all the same.
+	for i in 1 2 3; do
+		as alice $MD5 PUT /syncs/progress '{"document":"rc","progress":"1","percentage":0.1,"device":"K"}'
+	done
+	is "$STATUS" 200 "pushes with a remembered secret"
+	rcli SET user:alice:key key-other-node-6a1f >/dev/null
+	for i in 1 2; do
+		as alice $MD5 PUT /syncs/progress '{"document":"rc","progress":"2","percentage":0.2,"device":"K"}'
+		is "$STATUS" 401 "the key changed elsewhere: the old key pushes no more ($i)"
+	done
+	as alice key-other-node-6a1f PUT /syncs/progress '{"document":"rc","progress":"3","percentage":0.3,"device":"K"}'
+	is "$STATUS $(rcli HGET user:alice:document:rc progress)" "200 3" "the new one does"
+	as alice key-other-node-6a1f GET /syncs/progress/$DOC
+	is "$STATUS $(jf .progress)" '200 "57"' "a pull reads secret and record together"
+	as alice $MD5 GET /syncs/progress/$DOC
+	err_is 401 2001 'Unauthorized' "and shows the record to the stored key only"
 	n=$(rcli CLIENT LIST | grep -c 'cmd=')
 	ok $([ "$n" -ge 2 ] && [ "$n" -le 3 ]; echo $?) \
 	    "its connections are kept, one per thread at most ($((n - 1)) and redis-cli's)"
 	stop_redis
-	as alice $MD5 GET /syncs/progress/$DOC
+	as alice key-other-node-6a1f GET /syncs/progress/$DOC
 	err_is 502 1000 'Cannot connect to redis server.' "Redis stopped: 502/1000"
 	req POST /users/create '{"username":"during","password":"key-down-2b7c"}'
 	err_is 502 1000 'Cannot connect to redis server.' "a registration too"

@@ -421,6 +421,58 @@ scripts(struct kss_store *st)
 	json_decref(r);
 }
 
+/* A pull's secret and record in one step; a push's secret recalled
+ * without asking, stale as it may be, which the push's script checks. */
+static void
+shortcuts(struct kss_store *st)
+{
+	struct kss_secret s = {NULL, false}, old = {NULL, false};
+	json_t *rec, *r = push("d", "p", 0.5);
+
+	do_cmd("FLUSHDB");
+	is_int(st->ops->secret_doc_get(st->h, "nobody", "d", &s, &rec),
+	    KSS_E_NO_ACCOUNT, "secret and record: no account");
+	ok(rec == NULL && s.value == NULL, "secret and record: neither");
+	st->ops->user_create(st->h, "sd", "$y$sd");
+	is_int(st->ops->secret_doc_get(st->h, "sd", "d", &s, &rec), KSS_OK,
+	    "secret and record: an account without the record");
+	ok(rec == NULL && s.hashed && strcmp(s.value, "$y$sd") == 0,
+	    "secret and record: its secret, no record");
+	st->ops->doc_put(st->h, "sd", &s, "d", r);
+	kss_secret_free(&s);
+	is_int(st->ops->secret_doc_get(st->h, "sd", "d", &s, &rec), KSS_OK,
+	    "secret and record: both");
+	is_str(json_string_value(json_object_get(rec, "progress")), "p",
+	    "secret and record: the record");
+	json_decref(rec);
+	kss_secret_free(&s);
+	is_int(st->ops->secret_doc_get(st->h, "sd", "a:b", &s, &rec), KSS_OK,
+	    "secret and record: an id with ':' has no record");
+	ok(rec == NULL && s.value != NULL, "secret and record: but the secret");
+	kss_secret_free(&s);
+
+	kss_store_close(st);
+	open_store(st);
+	is_int(st->ops->secret_recall(st->h, "sd", &s), KSS_E_NO_ACCOUNT,
+	    "recall: nothing before a read");
+	st->ops->secret_get(st->h, "sd", &old);
+	is_int(st->ops->secret_recall(st->h, "sd", &s), KSS_OK,
+	    "recall: after a read");
+	is_str(s.value, "$y$sd", "recall: the secret read");
+	kss_secret_free(&s);
+	do_cmd("SET user:sd:key $y$changed-by-another-node");
+	st->ops->secret_recall(st->h, "sd", &s);
+	is_str(s.value, "$y$sd", "recall: stale after a change elsewhere");
+	is_int(st->ops->doc_put(st->h, "sd", &s, "d", r), KSS_E_UNAUTHORIZED,
+	    "recall: a push with the stale secret is refused by its script");
+	kss_secret_free(&s);
+	st->ops->secret_swap(st->h, "sd", &old, "$y$x");
+	is_int(st->ops->secret_recall(st->h, "sd", &s), KSS_E_NO_ACCOUNT,
+	    "recall: a change through the store forgets");
+	kss_secret_free(&old);
+	json_decref(r);
+}
+
 /* Raw keys of an official database: rewritten hashed at the first good
  * login, unless the store keeps them raw (KSS_REDIS_RAW_KEYS). */
 static void
@@ -539,6 +591,7 @@ main(void)
 	names(&st);
 	deletes(&st);
 	scripts(&st);
+	shortcuts(&st);
 	raw_keys(&st);
 	failures(&st);
 	kss_store_close(&st);
