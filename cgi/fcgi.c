@@ -218,21 +218,23 @@ stderr_write(void *ctx, const char *line)
 	fprintf(stderr, "%s\n", line);
 }
 
-/* The sandbox, with srv's data folder open, before any worker starts
+/* The sandbox, with each worker's store open, before any worker starts
  * (Landlock holds for the threads started after it). Its folders are
  * those of the process's own environment: a request's params come too
  * late, and may name others, which the sandbox then refuses (said on
  * the request's log). Without KSS_DIR there, the data folders come with
- * the requests: no Landlock then, only seccomp, said once. -1 (said)
- * when kss is not to serve. */
+ * the requests: no Landlock then, only seccomp, said once. Every worker
+ * opens its own store now, not only the first: a Redis store's host name
+ * can be looked up only now. -1 (said) when kss is not to serve. */
 static int
-sandbox(struct kss_server *srv)
+sandbox(struct worker *w, int n)
 {
 	struct kss_log log = {stderr_write, NULL};
 	struct kss_params env = {env_setting, NULL};
 	struct kss_sandbox sb = {.confine = true};
 	const char *dir = getenv("KSS_DIR"), *store = getenv("KSS_STORE");
 	enum kss_sandbox_got got;
+	int i;
 
 	if (!kss_sandbox_wanted(getenv("KSS_SANDBOX"), &log))
 		return 0;
@@ -245,8 +247,12 @@ sandbox(struct kss_server *srv)
 		    "environment, so its file access is not confined to the "
 		    "data folder (seccomp still applies; see Sandbox in "
 		    "README)\n");
-	} else if (kss_server_prepare(srv, &env, &log, &sb) != KSS_OK)
-		return -1;
+	} else {
+		for (i = 0; i < n; i++)
+			if (kss_server_prepare(w[i].srv, &env, &log, &sb) !=
+			    KSS_OK)
+				return -1;
+	}
 	if ((got = kss_sandbox_enter(&sb, &log)) == KSS_SANDBOX_NO_LANDLOCK)
 		fprintf(stderr, "kss: sandbox: this kernel has no Landlock, so "
 		    "file access is not confined to the data folder (seccomp "
@@ -296,7 +302,7 @@ run(int fd, int n)
 		    (w[made].srv = server_new()) == NULL)
 			break;
 	}
-	if (made < n || sandbox(w[0].srv) < 0) {
+	if (made < n || sandbox(w, n) < 0) {
 		for (i = 0; i < made; i++)
 			kss_server_free(w[i].srv);
 		free(w);
