@@ -223,9 +223,9 @@ stderr_write(void *ctx, const char *line)
  * those of the process's own environment: a request's params come too
  * late, and may name others, which the sandbox then refuses (said on
  * the request's log). Without KSS_DIR there, the data folders come with
- * the requests: no Landlock then, only seccomp, said once. Every worker
- * opens its own store now, not only the first: a Redis store's host name
- * can be looked up only now. -1 (said) when kss is not to serve. */
+ * the requests: no Landlock then, only seccomp, said once. With a Redis
+ * store every worker opens its own now, not only the first: its host
+ * name can be looked up only now. -1 (said) when kss is not to serve. */
 static int
 sandbox(struct worker *w, int n)
 {
@@ -248,6 +248,10 @@ sandbox(struct worker *w, int n)
 		    "data folder (seccomp still applies; see Sandbox in "
 		    "README)\n");
 	} else {
+		/* A file store needs only the first: the others open the
+		 * same folder inside the sandbox, which admits it. */
+		if (store == NULL || !kss_redis_url_is(store))
+			n = 1;
 		for (i = 0; i < n; i++)
 			if (kss_server_prepare(w[i].srv, &env, &log, &sb) !=
 			    KSS_OK)
