@@ -98,16 +98,16 @@ stop_all() {
 
 # --- building ---------------------------------------------------------
 
-# build_kss: kss -O2, with the libraries linked in (only libc loaded at
-# start), in $WORK/build; sets KSS_FCGI and KSS_CGI.
+# build_kss [CONFIGURE ARG...]: kss -O2, with the libraries linked in
+# (only libc loaded at start), in $WORK/build; sets KSS_FCGI and KSS_CGI.
 build_kss() {
-	say "building kss (-O2, --enable-static-libs) in $WORK/build"
+	say "building kss (-O2, --enable-static-libs $*) in $WORK/build"
 	[ -x "$TOP/configure" ] || (cd "$TOP" && ./bootstrap >/dev/null 2>&1) ||
 	    die "./bootstrap failed"
 	mkdir -p "$WORK/build"
 	(cd "$WORK/build" &&
 	    CFLAGS=-O2 "$TOP/configure" -q --disable-werror --enable-static-libs \
-	    >configure.log 2>&1 &&
+	    "$@" >configure.log 2>&1 &&
 	    make -s -j"$(nproc)" >make.log 2>&1) ||
 	    die "building kss failed: $(tail -n 20 "$WORK/build/configure.log" "$WORK/build/make.log" 2>/dev/null)"
 	KSS_FCGI=$WORK/build/cgi/kss.fcgi
