@@ -3,7 +3,7 @@
 # saved to disk, stopped by the test's exit. The whole test is skipped
 # when this kss has no Redis store or the machine no redis-server.
 
-"$KSS_BIN" --help | grep -q '^Stores:.*redis' ||
+"$KSS_BIN" --help | grep -q '^Stores: .*redis (KSS_STORE=' ||
     skip_all "kss is built without the Redis store (configure --with-redis)"
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
     skip_all "redis-server and redis-cli are not installed (Debian: redis-server)"
