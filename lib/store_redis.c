@@ -50,6 +50,8 @@
 #define NAME_MAX_BYTES 1024
 #define KEY_SIZE (2 * NAME_MAX_BYTES + 32)
 #define TOMB "kss:deleting:"
+#define KEY_HEAD "user:"	/* a credential's key: KEY_HEAD <name> KEY_TAIL */
+#define KEY_TAIL ":key"
 #define SCAN_COUNT "500"
 
 /* Secrets read lately, by user (a hash of the name picks the slot): a
@@ -69,6 +71,11 @@ struct rstore {
 	struct recalled recall[RECALL];
 };
 
+/* The scripts: each checks the credential and writes in one atomic step.
+ * They answer 1 done, 0 no account (none, or a delete in progress), -1
+ * a credential other than the one given (newer: 2, the stored record is
+ * as new). The SHA-1 beside each is what EVALSHA names it by;
+ * t/unit_redis.c fails when one no longer matches its text. */
 static const struct kss_redis_script put_script = {
 	    "local v = redis.call('GET', KEYS[1])\n"
 	    "if not v or string.sub(v, 1, 13) == 'kss:deleting:' then\n"
@@ -909,7 +916,8 @@ users_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 	for (i = 0; i < n && (size_t)i < rep->elements; i++) {
 		v = rep->element[i];
 		if (v->type != REDIS_REPLY_STRING || is_tomb(v->str, v->len) ||
-		    (name = name_in(keys[i], 5, 4)) == NULL)
+		    (name = name_in(keys[i], sizeof(KEY_HEAD) - 1,
+		    sizeof(KEY_TAIL) - 1)) == NULL)
 			continue;
 		if (json_object_set_new(ctx, json_string_value(name),
 		    json_null()) < 0)
@@ -942,7 +950,7 @@ r_user_list(void *h, json_t **users)
 		e = KSS_E_SERVER;
 		goto out;
 	}
-	if ((e = scan(h, "user:", ":key", users_page, set)) != KSS_OK)
+	if ((e = scan(h, KEY_HEAD, KEY_TAIL, users_page, set)) != KSS_OK)
 		goto out;
 	n = json_object_size(set);
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
