@@ -108,6 +108,16 @@ static const struct kss_redis_script set_script = {
 	"e8f803ce917c500fa12d4a28f8c531239279562c",
 };
 
+/* The operator's delete (who NULL): the credential, whatever it holds
+ * (a hash, a raw key, another delete's tombstone, a value of the wrong
+ * type), becomes this delete's tombstone. */
+static const struct kss_redis_script mark_script = {
+	    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+	    "redis.call('SET', KEYS[1], ARGV[1])\n"
+	    "return 1\n",
+	"7393c196123574e8ab4ceff4462673f9fb81a59b",
+};
+
 static const struct kss_redis_script forget_script = {
 	    "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
 	    "\treturn redis.call('DEL', KEYS[1])\n"
@@ -705,6 +715,29 @@ r_secret_swap(void *h, const char *user, const struct kss_secret *old,
 	return swap(h, user, old->value, hash);
 }
 
+/* Step 1 of a delete for the operator, who has no key: whatever the
+ * credential holds. */
+static enum kss_err
+mark(struct rstore *s, const char *user, const char *tomb)
+{
+	char key[KEY_SIZE];
+	const char *args[2] = {key, tomb};
+	size_t len[2] = {0, strlen(tomb)};
+	long long v;
+	enum kss_err e;
+
+	if (!keyable(user))
+		return KSS_E_NO_ACCOUNT;
+	forget_user(s, user);
+	len[0] = user_key(key, user);
+	if ((e = eval_int(s, &mark_script, 1, 2, args, len, &v)) != KSS_OK)
+		return e;
+	return outcome(v);
+}
+
+/* who NULL: the operator's delete, whatever the credential (kss-admin
+ * user del on a store whose contract admits it); it also finishes a
+ * delete cut short. */
 static enum kss_err
 r_user_delete(void *h, const char *user, const struct kss_secret *who)
 {
@@ -716,7 +749,8 @@ r_user_delete(void *h, const char *user, const struct kss_secret *who)
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(tomb + sizeof(TOMB) - 1, 2 * sizeof(rnd) + 1, rnd,
 	    sizeof(rnd));
-	if ((e = swap(h, user, who->value, tomb)) != KSS_OK)
+	e = who != NULL ? swap(h, user, who->value, tomb) : mark(h, user, tomb);
+	if (e != KSS_OK)
 		return e;
 	return purge(h, user, tomb, strlen(tomb));
 }

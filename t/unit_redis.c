@@ -345,6 +345,22 @@ deletes(struct kss_store *st)
 	json_decref(got);
 	is_str(get_str("GET %s", "user:cut:key", NULL), "$y$new",
 	    "delete cut short: the new credential is in place");
+	/* The operator's delete (who NULL), whatever the credential. */
+	do_cmd("HSET user:typed:key a b");
+	do_cmd("HSET user:typed:document:d progress p");
+	do_cmd("SET user:stalled:key kss:deleting:99");
+	do_cmd("HSET user:stalled:document:d progress p");
+	is_int(st->ops->user_delete(st->h, "typed", NULL), KSS_OK,
+	    "operator's delete: a credential of the wrong type");
+	is_int(st->ops->user_delete(st->h, "stalled", NULL), KSS_OK,
+	    "operator's delete: a delete cut short, finished");
+	is_int(get_int("EXISTS %s", "user:typed:key") +
+	    get_int("EXISTS %s", "user:typed:document:d") +
+	    get_int("EXISTS %s", "user:stalled:key") +
+	    get_int("EXISTS %s", "user:stalled:document:d"), 0,
+	    "operator's delete: every key of both gone");
+	is_int(st->ops->user_delete(st->h, "nobody", NULL), KSS_E_NO_ACCOUNT,
+	    "operator's delete: no account");
 	struct kss_secret tomb = {"kss:deleting:x", false};
 	is_int(st->ops->user_create_secret(st->h, "tombed", &tomb),
 	    KSS_E_INVALID, "a raw key that reads as a tombstone is refused");
