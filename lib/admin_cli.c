@@ -1004,10 +1004,16 @@ open_data(struct ctx *c, enum need need)
 		    shown(c, c->cfg.dir), strerror(errno));
 		return 1;
 	}
+	/* A Redis store has no folder to keep readable to kss: root stays
+	 * root (and reaches a unix socket only root may). */
+	if (c->cfg.store != KSS_STORE_FILE)
+		return kss_store_open(&c->cfg, &c->log, &c->st) == KSS_OK ?
+		    0 : 1;
 	if (!(c->o->given & O_REPAIR) && become_owner(c, c->cfg.dir) < 0)
 		return 1;
 	/* A dry run makes nothing, not even the folder or its .kss-layout:
-	 * a folder not made yet stands as an empty store. */
+	 * a folder not made yet stands as an empty store. A Redis store's
+	 * dry run writes nothing either (kss_backup_import_report()). */
 	if (need == NEED_CREATE && (c->o->given & O_DRY_RUN))
 		return (stat(c->cfg.dir, &st) < 0 && errno == ENOENT ?
 		    kss_store_mem_open(&c->st) : kss_store_file_look(c->cfg.dir,

@@ -72,6 +72,26 @@ is "$(rcli GET user:shared:key)" "$(key_of pw-raw-5e8a13)" \
     "with KSS_REDIS_RAW_KEYS=true, user add stores the key raw"
 adm $S user del shared --yes
 is "$RC $(rcli EXISTS user:shared:key)" "0 0" "user del"
+# An import's dry run on Redis says what it would do, and writes nothing.
+printf '%s' '{"kss_export":1,"users":[{"name":"dry","raw_key":"key-dry-51c0a2","documents":{"ddoc":{"progress":"1","percentage":0.1,"device":"K","timestamp":7}}},{"name":"ann","raw_key":"key-ann-0d1e2f","documents":{}}]}' >"$TMP/dry.json"
+adm $S import --dry-run "$TMP/dry.json"
+is "$RC $(rcli EXISTS user:dry:key user:dry:document:ddoc)" "0 0" \
+    "import --dry-run on Redis writes nothing: $(printf '%s' "$OUT" | tail -n 1)"
+like "$OUT" 'would be: 1 user created, 1 already here' \
+    "and says what it would do to the Redis store (ann is there)"
+# As root, beside a KSS_DIR another user owns, a Redis store is reached as
+# root: a unix socket only root may use (redis.sh makes it 0700).
+if [ "$(id -u)" -eq 0 ]; then
+	install -d -m 711 "$TMP"
+	install -d -m 700 -o 65534 -g 65534 "$TMP/www"
+	adm "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    KSS_DIR="$TMP/www" KSS_STORE="$REDIS_UNIX_URL" user add rooted <<<'pw-root-2b7d45'
+	secret pw-root-2b7d45
+	is "$RC $(rcli EXISTS user:rooted:key)" "0 1" \
+	    "as root, a Redis store is not reached as KSS_DIR's owner: $ERR"
+else
+	skip "as root, a Redis store is not reached as KSS_DIR's owner" "not root"
+fi
 adm KSS_STORE=redis://127.0.0.1:1/1 user list
 ok $([ "$RC" = 1 ] && [[ $ERR == *'cannot connect'* ]]; echo $?) \
     "no Redis: exit 1, and why: $ERR"
