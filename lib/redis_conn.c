@@ -29,7 +29,8 @@
 #define CONNECT_MS 1000
 #define REPLY_MS 2000
 #define ADDRS 4		/* addresses of a name tried in turn */
-#define ARGS_MAX 24	/* arguments of one script call */
+#define ARGS_MAX 160	/* arguments of one script call (a part of a
+			 * delete's page: store_redis.c's PURGE_CHUNK) */
 
 struct kss_redis {
 	struct kss_redis_url url;

@@ -22,7 +22,10 @@
  *      push of the account lands (each checks the credential), no login
  *      succeeds, and the name is not free (SET NX fails);
  *   2. every user:<name>:document:* key is deleted, page by page; none
- *      can appear meanwhile, so the SCAN sees them all;
+ *      can appear meanwhile, so the SCAN sees them all. Each page goes
+ *      only while the credential still is this tombstone: a delete held
+ *      up here may have been finished by a registration of the name
+ *      (below), whose new account's records are not this delete's;
  *   3. the tombstone is deleted, if it still is this one: the name is
  *      free.
  * A delete cut short (kss killed, Redis gone) leaves the tombstone: the
@@ -124,6 +127,17 @@ static const struct kss_redis_script forget_script = {
 	    "end\n"
 	    "return 0\n",
 	"1aedb92d66263a8e9301d423d08a9b597ad8687f",
+};
+
+/* Step 2's deletes, a part of a page at a time: only while the
+ * credential still is this delete's tombstone. A registration that
+ * finished the delete meanwhile (finish_delete()) has made a new account,
+ * whose records this delete must not touch. -1 when the tombstone is
+ * gone. */
+static const struct kss_redis_script purge_script = {
+	    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end\n"
+	    "return redis.call('DEL', unpack(KEYS, 2))\n",
+	"abdb382ad0bc968bdc2a6976f81b0d71e2e3a8de",
 };
 
 static const struct kss_redis_script docdel_script = {
@@ -579,30 +593,41 @@ r_secret_get(void *h, const char *user, struct kss_secret *sec)
 	return e;
 }
 
-/* Deletes each of the page's keys (a user's records), in one command. */
+/* What step 2 of a delete needs of its pages: the credential's key and
+ * the tombstone it must still hold. */
+struct purging {
+	const char *key, *tomb;
+	size_t klen, tlen;
+};
+
+/* Keys of a page deleted by one script call (its Lua stack bounds it). */
+#define PURGE_CHUNK 128
+
+/* Deletes each of the page's keys (a user's records), while the
+ * credential still is ctx's tombstone; KSS_E_NO_ACCOUNT (which stops the
+ * SCAN) once it is not. */
 static enum kss_err
 del_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 {
-	const char **argv = calloc((size_t)n + 1, sizeof(*argv));
-	size_t *len = calloc((size_t)n + 1, sizeof(*len));
-	redisReply *rep = NULL;
-	enum kss_err e = KSS_E_SERVER;
-	int i;
+	const struct purging *p = ctx;
+	const char *args[2 + PURGE_CHUNK];
+	size_t len[2 + PURGE_CHUNK];
+	long long v = 0;
+	enum kss_err e = KSS_OK;
+	int i, k;
 
-	(void)ctx;
-	if (argv != NULL && len != NULL) {
-		argv[0] = "DEL";
-		len[0] = 3;
-		for (i = 0; i < n; i++) {
-			argv[i + 1] = keys[i]->str;
-			len[i + 1] = keys[i]->len;
+	for (i = 0; i < n && e == KSS_OK && v >= 0; i += k) {
+		args[0] = p->key;
+		len[0] = p->klen;
+		for (k = 0; k < PURGE_CHUNK && i + k < n; k++) {
+			args[1 + k] = keys[i + k]->str;
+			len[1 + k] = keys[i + k]->len;
 		}
-		if ((e = run(s, &rep, n + 1, argv, len)) == KSS_OK)
-			freeReplyObject(rep);
+		args[1 + k] = p->tomb;
+		len[1 + k] = p->tlen;
+		e = eval_int(s, &purge_script, 1 + k, 2 + k, args, len, &v);
 	}
-	free(argv);
-	free(len);
-	return e;
+	return e == KSS_OK && v < 0 ? KSS_E_NO_ACCOUNT : e;
 }
 
 /* Steps 2 and 3 of a delete (above): every record of user, then its
@@ -613,13 +638,17 @@ purge(struct rstore *s, const char *user, const char *tomb, size_t tlen)
 	char prefix[KEY_SIZE], key[KEY_SIZE];
 	const char *args[2] = {key, tomb};
 	size_t len[2] = {0, tlen};
+	struct purging p = {key, tomb, 0, tlen};
 	long long v;
 	enum kss_err e;
 
 	doc_prefix(prefix, user);
-	if ((e = scan(s, prefix, "", del_page, NULL)) != KSS_OK)
-		return e;
-	len[0] = user_key(key, user);
+	p.klen = len[0] = user_key(key, user);
+	/* A tombstone gone midway: another finished this delete (a
+	 * registration of the name, the operator's delete), and the
+	 * records left are no longer this account's. */
+	if ((e = scan(s, prefix, "", del_page, &p)) != KSS_OK)
+		return e == KSS_E_NO_ACCOUNT ? KSS_OK : e;
 	return eval_int(s, &forget_script, 1, 2, args, len, &v);
 }
 
