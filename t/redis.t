@@ -81,6 +81,40 @@ rcli SET 'user:alice:document:x:key' '$y$j9T$x$y' >/dev/null
 as 'alice:document:x' anything-5e1a $S GET /users/auth
 err_is 401 2001 'Unauthorized' "a key that would parse as another name's credential logs nobody in"
 
+# --- a delete held up midway, which a registration of the name finished ---
+# (database 2, with enough other keys for the delete's SCAN to take many
+# pages: the deleting kss is stopped once its tombstone is in place, and
+# goes on after the name was registered anew and pushed into.)
+S2=KSS_STORE=redis://127.0.0.1:$REDIS_PORT/2
+redis-cli -p "$REDIS_PORT" -n 2 EVAL "for i = 1, 200000 do redis.call('SET', 'filler:' .. i, 'x') end" 0 >/dev/null
+req $S2 POST /users/create '{"username":"held","password":"key-held-1c4e"}'
+as held key-held-1c4e $S2 DELETE /users/me >/dev/null &
+holder=$!
+kpid= tomb=
+for i in $(seq 5000); do
+	kpid=$(pgrep -P "$holder" -x "$(basename "$KSS_BIN")") && break
+done
+for i in $(seq 5000); do
+	tomb=$(redis-cli -p "$REDIS_PORT" -n 2 GET user:held:key)
+	case $tomb in kss:deleting:*) break ;; esac
+done
+if [ -n "$kpid" ] && [[ $tomb = kss:deleting:* ]] && kill -STOP "$kpid" 2>/dev/null; then
+	req $S2 POST /users/create '{"username":"held","password":"key-held-2d5f"}'
+	is "$STATUS" 201 "a registration finishes a delete held up midway"
+	as held key-held-2d5f $S2 PUT /syncs/progress '{"document":"mine","progress":"p","percentage":0.5,"device":"K"}'
+	kill -CONT "$kpid"
+	wait "$holder"
+	as held key-held-2d5f $S2 GET /syncs/progress/mine
+	is "$STATUS $(jf .progress)" '200 "p"' \
+	    "the held-up delete, going on, leaves the new account's record alone"
+else
+	kill -CONT "$kpid" 2>/dev/null
+	wait "$holder"
+	skip "a delete held up midway" "the delete ended before it could be held up"
+	skip "the held-up delete leaves the new account's record alone" "as above"
+fi
+redis-cli -p "$REDIS_PORT" -n 2 FLUSHDB >/dev/null
+
 # --- KSS_STORE's errors: a 500 and one log line, never the password ---
 secret hunter2-kss-1a7f
 for v in 'redis://:hunter2-kss-1a7f@127.0.0.1:99999/1' \
