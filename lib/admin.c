@@ -61,7 +61,8 @@ account(struct kss_store *st, const char *user)
 	enum kss_err e = st->ops->secret_get(st->h, user, &s);
 
 	kss_secret_free(&s);
-	return e == KSS_E_SERVER && unreadable(st, user) ? KSS_OK : e;
+	return (e == KSS_E_SERVER || e == KSS_E_STORE) && unreadable(st, user) ?
+	    KSS_OK : e;
 }
 
 enum kss_err

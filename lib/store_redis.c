@@ -101,14 +101,19 @@ static const struct kss_redis_script swap_script = {
 	"14b394a9866c591b892120015c966bbeda2a2737",
 };
 
+/* The operator's new credential (who has no key): over whatever the
+ * credential holds but a tombstone, a value of another type too (a
+ * credential that cannot be read, key_type()). */
 static const struct kss_redis_script set_script = {
-	    "local v = redis.call('GET', KEYS[1])\n"
-	    "if not v or string.sub(v, 1, 13) == 'kss:deleting:' then\n"
+	    "local t = redis.call('TYPE', KEYS[1]).ok\n"
+	    "if t == 'none' then return 0 end\n"
+	    "if t == 'string' and string.sub(redis.call('GET', KEYS[1]), 1, 13) ==\n"
+	    "    'kss:deleting:' then\n"
 	    "\treturn 0\n"
 	    "end\n"
 	    "redis.call('SET', KEYS[1], ARGV[1])\n"
 	    "return 1\n",
-	"e8f803ce917c500fa12d4a28f8c531239279562c",
+	"1124a3fd0a591f67cc46ecddcadd029d29956e03",
 };
 
 /* The operator's delete (who NULL): the credential, whatever it holds
@@ -941,6 +946,28 @@ r_doc_delete(void *h, const char *user, const char *doc)
 
 /* --- listings (kss-admin) --- */
 
+/* The type of the value at key[0..len), as TYPE names it ("none" when
+ * there is none), into t. A credential that is there but cannot be read
+ * (of another type than a string, or a string that is no credential) is
+ * an account all the same, as a file store's unreadable auth.json is
+ * one: the operator lists it, sees its records, sets a new credential
+ * over it (set_script) or deletes it (mark_script takes any type). */
+static enum kss_err
+key_type(struct rstore *s, const char *key, size_t len, char t[16])
+{
+	const char *argv[2] = {"TYPE", key};
+	size_t l[2] = {4, len};
+	redisReply *rep;
+	enum kss_err e;
+
+	if ((e = run(s, &rep, 2, argv, l)) != KSS_OK)
+		return e;
+	snprintf(t, 16, "%s", (rep->type == REDIS_REPLY_STATUS ||
+	    rep->type == REDIS_REPLY_STRING) ? rep->str : "?");
+	freeReplyObject(rep);
+	return KSS_OK;
+}
+
 /* The name in a key prefix<name>suffix, into a new JSON string; NULL
  * for one that is no name kss could have made (a ':' in it). */
 static json_t *
@@ -955,7 +982,8 @@ name_in(const redisReply *k, size_t plen, size_t slen)
 }
 
 /* A page of user:<name>:key keys: the names whose value is a
- * credential (not a tombstone), into the set ctx (an object). */
+ * credential (not a tombstone), or of another type than a string
+ * (key_type()), into the set ctx (an object). */
 static enum kss_err
 users_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 {
@@ -964,6 +992,7 @@ users_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 	redisReply *rep = NULL, *v;
 	enum kss_err e = KSS_E_SERVER;
 	json_t *name;
+	char t[16];
 	int i;
 
 	if (argv == NULL || len == NULL)
@@ -976,9 +1005,14 @@ users_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 	}
 	if ((e = run(s, &rep, n + 1, argv, len)) != KSS_OK)
 		goto out;
-	for (i = 0; i < n && (size_t)i < rep->elements; i++) {
+	for (i = 0; i < n && (size_t)i < rep->elements && e == KSS_OK; i++) {
 		v = rep->element[i];
-		if (v->type != REDIS_REPLY_STRING || is_tomb(v->str, v->len) ||
+		/* MGET answers nil for a value of another type too. */
+		if (v->type == REDIS_REPLY_NIL && ((e = key_type(s,
+		    keys[i]->str, keys[i]->len, t)) != KSS_OK ||
+		    strcmp(t, "none") == 0 || strcmp(t, "string") == 0))
+			continue;
+		if ((v->type == REDIS_REPLY_STRING && is_tomb(v->str, v->len)) ||
 		    (name = name_in(keys[i], sizeof(KEY_HEAD) - 1,
 		    sizeof(KEY_TAIL) - 1)) == NULL)
 			continue;
@@ -1093,14 +1127,20 @@ static enum kss_err
 r_doc_list(void *h, const char *user, json_t **docs)
 {
 	struct kss_secret sec = {NULL, false};
-	char prefix[KEY_SIZE];
+	char prefix[KEY_SIZE], key[KEY_SIZE], t[16];
 	struct docs d;
 	enum kss_err e;
 
 	*docs = NULL;
-	if ((e = r_secret_get(h, user, &sec)) != KSS_OK)
-		return e;
+	e = r_secret_get(h, user, &sec);
 	kss_secret_free(&sec);
+	/* A credential that cannot be read is an account all the same
+	 * (key_type()). */
+	if (e == KSS_E_STORE && (e = key_type(h, key, user_key(key, user),
+	    t)) == KSS_OK && strcmp(t, "none") == 0)
+		e = KSS_E_STORE;
+	if (e != KSS_OK)
+		return e;
 	if ((d.out = json_object()) == NULL)
 		return KSS_E_SERVER;
 	d.plen = doc_prefix(prefix, user);
