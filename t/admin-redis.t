@@ -150,4 +150,24 @@ is "$STATUS $(jf '[.progress,.percentage,.timestamp]')" '200 ["77",0.5,175193513
 as fil key-fil-7b1c2d KSS_DIR="$NEW" GET /users/auth
 is "$STATUS" 200 "and the kss account, with the hash it came with"
 
+# --- a credential that cannot be read (a value of another type) ---
+rcli HSET user:typed:key a b >/dev/null
+rcli HSET user:typed:document:$DOC percentage 0.5 progress 1 device K >/dev/null
+adm $S user list
+like "$RC $(grep '^typed ' <<<"$OUT")" '^1 typed +\? +its credential cannot be read' \
+    "user list: a credential of another type is listed as one that cannot be read"
+adm $S export
+is "$RC" 1 "export: said to be left out, not left out silently"
+adm $S doc list typed
+like "$RC $(grep -c "^$DOC " <<<"$OUT")" "^0 1$" "doc list: its records"
+adm $S -- user passwd typed <<<"pw-typed-4e1a"
+secret pw-typed-4e1a
+is "$RC $(rcli TYPE user:typed:key)" "0 string" "user passwd sets a new credential over it"
+rcli HSET user:typed2:key a b >/dev/null
+rcli HSET user:typed2:document:$DOC percentage 0.5 progress 1 device K >/dev/null
+adm $S user del typed2 --yes
+is "$RC $(rcli EXISTS user:typed2:key user:typed2:document:$DOC)" "0 0" \
+    "user del deletes it, and its records"
+adm $S user del typed --yes
+
 done_testing
