@@ -174,6 +174,15 @@ if command -v cgi-fcgi >/dev/null; then
 		as alice $MD5 PUT /syncs/progress '{"document":"rc","progress":"1","percentage":0.1,"device":"K"}'
 	done
 	is "$STATUS" 200 "pushes with a remembered secret"
+	# The same key stored anew elsewhere (another salt: kss-admin user
+	# passwd with the same password): the remembered secret is stale,
+	# the key still good, and the push is judged on the stored one.
+	env -i KSS_STORE="$REDIS_URL" KSS_HASH_COST=1 \
+	    "$(dirname "$KSS_BIN")/kss-admin" user passwd alice <<<password \
+	    >/dev/null 2>&1
+	as alice $MD5 PUT /syncs/progress '{"document":"rc","progress":"1b","percentage":0.15,"device":"K"}'
+	is "$STATUS $(rcli HGET user:alice:document:rc progress)" "200 1b" \
+	    "a remembered secret gone stale, the key still good: the push lands"
 	rcli SET user:alice:key key-other-node-6a1f >/dev/null
 	for i in 1 2; do
 		as alice $MD5 PUT /syncs/progress '{"document":"rc","progress":"2","percentage":0.2,"device":"K"}'
