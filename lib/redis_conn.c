@@ -338,6 +338,16 @@ kss_redis_check(struct kss_redis *r, const redisReply *reply,
 {
 	if (reply->type != REDIS_REPLY_ERROR)
 		return KSS_OK;
+	/* A server that wants a password KSS_STORE lacks (database 0: no
+	 * SELECT in hello() met it first) refuses the connection, as
+	 * hello() says. */
+	if (strncmp(reply->str, "NOAUTH", 6) == 0 ||
+	    strncmp(reply->str, "WRONGPASS", 9) == 0) {
+		kss_logf(r->log, "Redis at %s refuses the connection "
+		    "(KSS_STORE's password): %.*s", r->where,
+		    (int)reply->len, reply->str);
+		return KSS_E_STORE_DOWN;
+	}
 	kss_logf(r->log, "Redis at %s: %s: %.*s", r->where, what,
 	    (int)reply->len, reply->str);
 	return KSS_E_STORE;

@@ -58,7 +58,8 @@ enum kss_err kss_redis_eval(struct kss_redis *r,
     const char **args, const size_t *len, redisReply **out);
 
 /* Checks a reply of kss_redis_run(): an error reply is logged (what,
- * and the server's words) and gives KSS_E_STORE; else KSS_OK. */
+ * and the server's words) and gives KSS_E_STORE (KSS_E_STORE_DOWN when
+ * the server wants a password: NOAUTH, WRONGPASS); else KSS_OK. */
 enum kss_err kss_redis_check(struct kss_redis *r, const redisReply *reply,
     const char *what);
 

@@ -148,6 +148,10 @@ is "$STATUS" 200 "a password (redis://:PASSWORD@HOST:PORT/DB)"
 as alice $MD5 $S GET /users/auth
 err_is 502 1000 'Cannot connect to redis server.' "none, where one is asked: 502/1000"
 like "$ERRLOG" 'refuses the connection' "said on the log"
+as alice $MD5 "KSS_STORE=redis://127.0.0.1:$REDIS_PORT" GET /users/auth
+err_is 502 1000 'Cannot connect to redis server.' \
+    "none, on database 0 (no SELECT meets the refusal first): 502/1000 too"
+like "$ERRLOG" 'refuses the connection.*NOAUTH' "said on the log"
 redis-cli -p "$REDIS_PORT" -a hunter2-kss-1a7f --no-auth-warning CONFIG SET requirepass '' >/dev/null
 
 # --- kss.fcgi keeps its connection, and makes it anew ---
