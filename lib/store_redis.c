@@ -72,6 +72,12 @@ struct rstore {
 	struct kss_redis *r;
 	const struct kss_log *log;
 	struct recalled recall[RECALL];
+	/* What r_user_list()'s one pass over user:* found of each
+	 * account's records (name: array of record keys), taken by the
+	 * r_doc_list() of that name that follows: so that kss-admin's
+	 * listings and export read the keyspace once, not once per user.
+	 * Dropped by every write (unlist()). */
+	json_t *listed;
 };
 
 /* The scripts: each checks the credential and writes in one atomic step.
@@ -493,6 +499,14 @@ scan(struct rstore *s, const char *prefix, const char *suffix,
 	return e;
 }
 
+/* Drops what r_user_list() found: a write may have changed it. */
+static void
+unlist(struct rstore *s)
+{
+	json_decref(s->listed);
+	s->listed = NULL;
+}
+
 /* --- secrets read lately (secret_recall) --- */
 
 static struct recalled *
@@ -528,6 +542,7 @@ remember(struct rstore *s, const char *user, const char *v)
 		forget(r);
 }
 
+/* Before a write to user's credential: its secret, and the listing. */
 static void
 forget_user(struct rstore *s, const char *user)
 {
@@ -535,6 +550,7 @@ forget_user(struct rstore *s, const char *user)
 
 	if (r->user != NULL && strcmp(r->user, user) == 0)
 		forget(r);
+	unlist(s);
 }
 
 static enum kss_err
@@ -883,6 +899,7 @@ write_doc(struct rstore *s, const struct kss_redis_script *script,
 
 	if (!keyable(user) || !keyable(doc))
 		return KSS_E_INVALID;
+	unlist(s);
 	if (fields_of(&f, rec) < 0) {
 		kss_logf(s->log, "Redis: a record with no field to store");
 		return KSS_E_SERVER;
@@ -937,6 +954,7 @@ r_doc_delete(void *h, const char *user, const char *doc)
 		return KSS_E_NO_ACCOUNT;
 	if (!keyable(doc))
 		return KSS_E_NOT_FOUND;
+	unlist(h);
 	len[0] = user_key(ukey, user);
 	len[1] = doc_key(dkey, user, doc);
 	if ((e = eval_int(h, &docdel_script, 2, 2, args, len, &v)) != KSS_OK)
@@ -971,10 +989,10 @@ key_type(struct rstore *s, const char *key, size_t len, char t[16])
 /* The name in a key prefix<name>suffix, into a new JSON string; NULL
  * for one that is no name kss could have made (a ':' in it). */
 static json_t *
-name_in(const redisReply *k, size_t plen, size_t slen)
+name_in(const char *k, size_t len, size_t plen, size_t slen)
 {
-	const char *name = k->str + plen;
-	size_t n = k->len - plen - slen;
+	const char *name = k + plen;
+	size_t n = len - plen - slen;
 
 	if (memchr(name, ':', n) != NULL)
 		return NULL;
@@ -1013,7 +1031,8 @@ users_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 		    strcmp(t, "none") == 0 || strcmp(t, "string") == 0))
 			continue;
 		if ((v->type == REDIS_REPLY_STRING && is_tomb(v->str, v->len)) ||
-		    (name = name_in(keys[i], sizeof(KEY_HEAD) - 1,
+		    (name = name_in(keys[i]->str, keys[i]->len,
+		    sizeof(KEY_HEAD) - 1,
 		    sizeof(KEY_TAIL) - 1)) == NULL)
 			continue;
 		if (json_object_set_new(ctx, json_string_value(name),
@@ -1028,6 +1047,61 @@ out:
 	return e;
 }
 
+/* What r_user_list()'s pass collects: the accounts, and their records
+ * (listed). */
+struct pass {
+	json_t *set;		/* name: null */
+	json_t *records;	/* name: [record key, ...] */
+};
+
+/* A page of user:* keys: the credentials' keys to users_page(), the
+ * records' to their name's array in p->records. */
+static enum kss_err
+list_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
+{
+	static const char doc[] = "document:";
+	struct pass *p = ctx;
+	const redisReply **creds = calloc((size_t)n, sizeof(*creds));
+	char name[NAME_MAX_BYTES + 1];
+	const char *at, *colon;
+	size_t nlen, rest;
+	json_t *arr, *k;
+	int i, m = 0;
+
+	if (creds == NULL)
+		return KSS_E_SERVER;
+	for (i = 0; i < n; i++) {
+		at = keys[i]->str + sizeof(KEY_HEAD) - 1;
+		rest = keys[i]->len - (sizeof(KEY_HEAD) - 1);
+		if ((colon = memchr(at, ':', rest)) == NULL ||
+		    (nlen = (size_t)(colon - at)) == 0 || nlen > NAME_MAX_BYTES)
+			continue;
+		rest -= nlen + 1;
+		if (rest == sizeof(KEY_TAIL) - 2 &&
+		    memcmp(colon, KEY_TAIL, sizeof(KEY_TAIL) - 1) == 0) {
+			creds[m++] = keys[i];
+			continue;
+		}
+		if (rest <= sizeof(doc) - 1 ||
+		    memcmp(colon + 1, doc, sizeof(doc) - 1) != 0 ||
+		    (k = json_stringn(keys[i]->str, keys[i]->len)) == NULL)
+			continue;	/* not a key of the schema, or not UTF-8 */
+		memcpy(name, at, nlen);
+		name[nlen] = '\0';
+		if ((arr = json_object_get(p->records, name)) == NULL &&
+		    json_object_set_new(p->records, name,
+		    arr = json_array()) < 0)
+			arr = NULL;
+		if (arr == NULL || json_array_append_new(arr, k) < 0) {
+			free(creds);
+			return KSS_E_SERVER;
+		}
+	}
+	i = m > 0 ? (int)users_page(s, p->set, creds, m) : KSS_OK;
+	free(creds);
+	return (enum kss_err)i;
+}
+
 static int
 by_bytes(const void *a, const void *b)
 {
@@ -1037,6 +1111,7 @@ by_bytes(const void *a, const void *b)
 static enum kss_err
 r_user_list(void *h, json_t **users)
 {
+	struct pass p;
 	json_t *set = json_object(), *u;
 	const char **v = NULL, *name;
 	size_t i = 0, n;
@@ -1047,7 +1122,25 @@ r_user_list(void *h, json_t **users)
 		e = KSS_E_SERVER;
 		goto out;
 	}
-	if ((e = scan(h, KEY_HEAD, KEY_TAIL, users_page, set)) != KSS_OK)
+	/* One pass: the records' keys, which only a SCAN of the whole
+	 * keyspace finds, are kept for the r_doc_list() calls that follow
+	 * (listed). */
+	p.set = set;
+	if ((p.records = json_object()) == NULL ||
+	    (e = scan(h, KEY_HEAD, "", list_page, &p)) != KSS_OK) {
+		json_decref(p.records);
+		e = p.records == NULL ? KSS_E_SERVER : e;
+		goto out;
+	}
+	/* An account without records has its empty list too: no SCAN. */
+	json_object_foreach(set, name, u) {
+		if (json_object_get(p.records, name) == NULL &&
+		    json_object_set_new(p.records, name, json_array()) < 0)
+			e = KSS_E_SERVER;
+	}
+	unlist(h);
+	((struct rstore *)h)->listed = p.records;
+	if (e != KSS_OK)
 		goto out;
 	n = json_object_size(set);
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
@@ -1075,12 +1168,13 @@ struct docs {
 	size_t plen;	/* of user:<name>:document: */
 };
 
-/* A page of a user's record keys: each read (HGETALL, one pipeline) into
- * ctx's object by its document id; null for one that is not a hash. */
+/* The records at the n keys k[i] (k_len[i] bytes) of one user, read
+ * (HGETALL, one pipeline) into d->out by document id; null for one that
+ * is not a hash, none for one gone meanwhile. */
 static enum kss_err
-docs_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
+read_records(struct rstore *s, struct docs *d, const char *const *k,
+    const size_t *k_len, int n)
 {
-	struct docs *d = ctx;
 	struct kss_redis_cmd *cmds = calloc((size_t)n, sizeof(*cmds));
 	const char **argv = calloc(2 * (size_t)n, sizeof(*argv));
 	size_t *len = calloc(2 * (size_t)n, sizeof(*len));
@@ -1094,8 +1188,8 @@ docs_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 	for (i = 0; i < n; i++) {
 		argv[2 * i] = "HGETALL";
 		len[2 * i] = 7;
-		argv[2 * i + 1] = keys[i]->str;
-		len[2 * i + 1] = keys[i]->len;
+		argv[2 * i + 1] = k[i];
+		len[2 * i + 1] = k_len[i];
 		cmds[i].argc = 2;
 		cmds[i].argv = argv + 2 * i;
 		cmds[i].len = len + 2 * i;
@@ -1103,7 +1197,7 @@ docs_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 	if ((e = kss_redis_run(s->r, n, cmds, reps)) != KSS_OK)
 		goto out;
 	for (i = 0; i < n && e == KSS_OK; i++) {
-		if ((id = name_in(keys[i], d->plen, 0)) == NULL)
+		if ((id = name_in(k[i], k_len[i], d->plen, 0)) == NULL)
 			continue;
 		if (kss_redis_check(s->r, reps[i], "a record") != KSS_OK ||
 		    record(s, reps[i], json_string_value(id),
@@ -1123,10 +1217,55 @@ out:
 	return e;
 }
 
+/* A page of a user's record keys, as scan() gives it. */
+static enum kss_err
+docs_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
+{
+	const char **k = calloc((size_t)n, sizeof(*k));
+	size_t *k_len = calloc((size_t)n, sizeof(*k_len));
+	enum kss_err e = KSS_E_SERVER;
+	int i;
+
+	if (k != NULL && k_len != NULL) {
+		for (i = 0; i < n; i++) {
+			k[i] = keys[i]->str;
+			k_len[i] = keys[i]->len;
+		}
+		e = read_records(s, ctx, k, k_len, n);
+	}
+	free(k);
+	free(k_len);
+	return e;
+}
+
+/* The records of user that r_user_list()'s pass found (listed), read a
+ * pipeline of at most LISTED_PAGE at a time. */
+#define LISTED_PAGE 500
+static enum kss_err
+listed_records(struct rstore *s, struct docs *d, const json_t *keys)
+{
+	const char *k[LISTED_PAGE];
+	size_t k_len[LISTED_PAGE], i, n = json_array_size(keys);
+	enum kss_err e = KSS_OK;
+	int m = 0;
+
+	for (i = 0; i < n && e == KSS_OK; i++) {
+		k[m] = json_string_value(json_array_get(keys, i));
+		k_len[m] = json_string_length(json_array_get(keys, i));
+		if (++m == LISTED_PAGE || i + 1 == n) {
+			e = read_records(s, d, k, k_len, m);
+			m = 0;
+		}
+	}
+	return e;
+}
+
 static enum kss_err
 r_doc_list(void *h, const char *user, json_t **docs)
 {
+	struct rstore *s = h;
 	struct kss_secret sec = {NULL, false};
+	const json_t *listed;
 	char prefix[KEY_SIZE], key[KEY_SIZE], t[16];
 	struct docs d;
 	enum kss_err e;
@@ -1144,7 +1283,13 @@ r_doc_list(void *h, const char *user, json_t **docs)
 	if ((d.out = json_object()) == NULL)
 		return KSS_E_SERVER;
 	d.plen = doc_prefix(prefix, user);
-	if ((e = scan(h, prefix, "", docs_page, &d)) != KSS_OK) {
+	listed = s->listed != NULL ? json_object_get(s->listed, user) : NULL;
+	if (listed != NULL) {
+		e = listed_records(s, &d, listed);
+		json_object_del(s->listed, user);	/* taken once */
+	} else
+		e = scan(s, prefix, "", docs_page, &d);
+	if (e != KSS_OK) {
 		json_decref(d.out);
 		return e;
 	}
@@ -1160,6 +1305,7 @@ r_close(void *h)
 
 	for (i = 0; i < RECALL; i++)
 		forget(&s->recall[i]);
+	unlist(s);
 	kss_redis_free(s->r);
 	free(s);
 }

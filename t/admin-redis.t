@@ -170,4 +170,31 @@ is "$RC $(rcli EXISTS user:typed2:key user:typed2:document:$DOC)" "0 0" \
     "user del deletes it, and its records"
 adm $S user del typed --yes
 
+# --- listings read the keyspace once, not once per user ---
+# (database 3: 20 users of one record each among 5,000 other keys, which
+# a SCAN of COUNT 500 walks in about 11 calls.)
+S3=KSS_STORE=redis://127.0.0.1:$REDIS_PORT/3
+r3() { redis-cli -p "$REDIS_PORT" -n 3 "$@"; }
+r3 EVAL "for i = 1, 5000 do redis.call('SET', 'filler:' .. i, 'x') end" 0 >/dev/null
+for i in $(seq 20); do
+	r3 SET "user:u$i:key" "key-u$i" >/dev/null
+	r3 HSET "user:u$i:document:d$i" progress "$i" percentage 0.5 device K timestamp 7 >/dev/null
+done
+scans() { r3 INFO commandstats | sed -n 's/^cmdstat_scan:calls=\([0-9]*\),.*/\1/p'; }
+r3 CONFIG RESETSTAT >/dev/null
+adm $S3 user list --json
+is "$RC $(printf '%s' "$OUT" | jq -c '[length, (map(.documents) | add)]')" "0 [20,20]" \
+    "user list of 20 users among 5,000 keys"
+n=$(scans)
+ok $([ "${n:-999}" -le 15 ]; echo $?) "in one pass over the keyspace: $n SCAN calls (one per user: 200 or more)"
+r3 CONFIG RESETSTAT >/dev/null
+adm $S3 export
+is "$RC $(printf '%s' "$OUT" | jq -c '[.users | length, (map(.documents | length) | add)]')" "0 [20,20]" \
+    "export of the same"
+n=$(scans)
+ok $([ "${n:-999}" -le 15 ]; echo $?) "in one pass too: $n SCAN calls"
+adm $S3 doc list u7 --json
+is "$(printf '%s' "$OUT" | jq -c '[.[] | .progress]')" '["7"]' "doc list of one user still finds its records"
+r3 FLUSHDB >/dev/null
+
 done_testing

@@ -521,6 +521,32 @@ raw_keys(struct kss_store *st)
 
 /* What fails: a server that is not there, a wrong password, a key of
  * the wrong type; and a connection the server closed, made anew. */
+/* What a listing found is taken by the doc_list() that follows it, and
+ * dropped by a write meanwhile. */
+static void
+listings(struct kss_store *st)
+{
+	struct kss_secret who = {NULL, false};
+	json_t *r = push("d1", "p", 0.5), *users = NULL, *docs = NULL;
+
+	do_cmd("FLUSHDB");
+	st->ops->user_create(st->h, "li", "$y$a");
+	st->ops->secret_get(st->h, "li", &who);
+	st->ops->doc_put(st->h, "li", &who, "d1", r);
+	is_int(st->ops->user_list(st->h, &users), KSS_OK, "listings: users");
+	is_int((long long)json_array_size(users), 1, "listings: one user");
+	st->ops->doc_put(st->h, "li", &who, "d2", r);
+	is_int(st->ops->doc_list(st->h, "li", &docs), KSS_OK,
+	    "listings: records");
+	ok(json_object_get(docs, "d2") != NULL && json_object_size(docs) == 2,
+	    "listings: a push after the listing is listed (the write dropped "
+	    "what the listing found)");
+	json_decref(docs);
+	json_decref(users);
+	json_decref(r);
+	kss_secret_free(&who);
+}
+
 static void
 failures(struct kss_store *st)
 {
@@ -609,6 +635,7 @@ main(void)
 	scripts(&st);
 	shortcuts(&st);
 	raw_keys(&st);
+	listings(&st);
 	failures(&st);
 	kss_store_close(&st);
 	do_cmd("FLUSHDB");
