@@ -53,6 +53,10 @@
 #define NAME_MAX_BYTES 1024
 #define KEY_SIZE (2 * NAME_MAX_BYTES + 32)
 #define TOMB "kss:deleting:"
+/* A registration's tombstone, while it clears the name (create()): it
+ * expires by itself should the registration die, freeing the name. */
+#define TOMB_NEW TOMB "new:"
+#define TOMB_NEW_TTL "600"
 #define KEY_HEAD "user:"	/* a credential's key: KEY_HEAD <name> KEY_TAIL */
 #define KEY_TAIL ":key"
 #define SCAN_COUNT "500"
@@ -145,6 +149,17 @@ static const struct kss_redis_script forget_script = {
  * finished the delete meanwhile (finish_delete()) has made a new account,
  * whose records this delete must not touch. -1 when the tombstone is
  * gone. */
+/* A registration's last step: its tombstone (ARGV[1]) becomes the
+ * credential (ARGV[2]); SET drops the tombstone's expiry. */
+static const struct kss_redis_script install_script = {
+	    "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+	    "\tredis.call('SET', KEYS[1], ARGV[2])\n"
+	    "\treturn 1\n"
+	    "end\n"
+	    "return 0\n",
+	"2b0c6a2ed90da2f98a862f59258cc084c66b8389",
+};
+
 static const struct kss_redis_script purge_script = {
 	    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end\n"
 	    "return redis.call('DEL', unpack(KEYS, 2))\n",
@@ -652,13 +667,16 @@ del_page(struct rstore *s, void *ctx, const redisReply **keys, int n)
 }
 
 /* Steps 2 and 3 of a delete (above): every record of user, then its
- * credential if it still is tomb. */
+ * credential if it still is tomb: deleted, or (value not NULL: a
+ * registration's, create()) made value. KSS_E_USER_EXISTS for a
+ * registration whose tombstone another took over. */
 static enum kss_err
-purge(struct rstore *s, const char *user, const char *tomb, size_t tlen)
+purge(struct rstore *s, const char *user, const char *tomb, size_t tlen,
+    const char *value)
 {
 	char prefix[KEY_SIZE], key[KEY_SIZE];
-	const char *args[2] = {key, tomb};
-	size_t len[2] = {0, tlen};
+	const char *args[3] = {key, tomb, value};
+	size_t len[3] = {0, tlen, value != NULL ? strlen(value) : 0};
 	struct purging p = {key, tomb, 0, tlen};
 	long long v;
 	enum kss_err e;
@@ -668,9 +686,16 @@ purge(struct rstore *s, const char *user, const char *tomb, size_t tlen)
 	/* A tombstone gone midway: another finished this delete (a
 	 * registration of the name, the operator's delete), and the
 	 * records left are no longer this account's. */
-	if ((e = scan(s, prefix, "", del_page, &p)) != KSS_OK)
-		return e == KSS_E_NO_ACCOUNT ? KSS_OK : e;
-	return eval_int(s, &forget_script, 1, 2, args, len, &v);
+	if ((e = scan(s, prefix, "", del_page, &p)) != KSS_OK) {
+		if (e == KSS_E_NO_ACCOUNT)
+			e = value != NULL ? KSS_E_USER_EXISTS : KSS_OK;
+		return e;
+	}
+	if (value == NULL)
+		return eval_int(s, &forget_script, 1, 2, args, len, &v);
+	if ((e = eval_int(s, &install_script, 1, 3, args, len, &v)) != KSS_OK)
+		return e;
+	return v == 1 ? KSS_OK : KSS_E_USER_EXISTS;
 }
 
 /* After a SET NX found user's name taken: KSS_OK when it was taken by a
@@ -688,38 +713,70 @@ finish_delete(struct rstore *s, const char *user)
 	len[1] = user_key(key, user);
 	if ((e = run(s, &rep, 2, argv, len)) != KSS_OK)
 		return e;
-	if (rep->type == REDIS_REPLY_STRING && is_tomb(rep->str, rep->len))
-		e = purge(s, user, rep->str, rep->len);
+	/* Another registration's tombstone: that one is under way (or
+	 * its tombstone expires soon). */
+	if (rep->type == REDIS_REPLY_STRING && is_tomb(rep->str, rep->len) &&
+	    (rep->len < sizeof(TOMB_NEW) - 1 ||
+	    memcmp(rep->str, TOMB_NEW, sizeof(TOMB_NEW) - 1) != 0))
+		e = purge(s, user, rep->str, rep->len, NULL);
 	else if (rep->type != REDIS_REPLY_NIL)
 		e = KSS_E_USER_EXISTS;
 	freeReplyObject(rep);
 	return e;
 }
 
+/* A new tombstone, prefix and random hex, into tomb. */
+#define TOMB_SIZE (sizeof(TOMB_NEW) + 32)
+static void
+new_tomb(char tomb[TOMB_SIZE], const char *prefix)
+{
+	unsigned char rnd[16];
+	size_t n = strlen(prefix);
+
+	memcpy(tomb, prefix, n);
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(tomb + n, TOMB_SIZE - n, rnd, sizeof(rnd));
+}
+
 /* Creates user with value as its credential (SET NX: of racing
  * registrations, one wins). A value that would read as a tombstone (a
- * raw key, KSS_REDIS_RAW_KEYS) is refused. */
+ * raw key, KSS_REDIS_RAW_KEYS) is refused.
+ *
+ * clear: the name is first taken with a tombstone of its own, the
+ * records found under it deleted, and only then the credential set, so
+ * that a new account starts with none: records left without their
+ * credential (an official server's push racing a delete, an operator's
+ * DEL of the credential alone) are never passed on. That costs a SCAN of
+ * the keyspace, which a registration pays, not an import (of many). */
 static enum kss_err
-create(struct rstore *s, const char *user, const char *value)
+create(struct rstore *s, const char *user, const char *value, bool clear)
 {
-	char key[KEY_SIZE];
-	const char *argv[4] = {"SET", key, value, "NX"};
-	size_t len[4] = {3, 0, strlen(value), 2};
+	char key[KEY_SIZE], tomb[TOMB_SIZE];
+	const char *argv[6] = {"SET", key, value, "NX", "EX", TOMB_NEW_TTL};
+	size_t len[6] = {3, 0, strlen(value), 2, 2, strlen(TOMB_NEW_TTL)};
 	redisReply *rep;
 	enum kss_err e;
 	int tries;
 
 	if (!keyable(user) || is_tomb(value, len[2]))
 		return KSS_E_INVALID;
+	unlist(s);
 	len[1] = user_key(key, user);
+	if (clear) {
+		new_tomb(tomb, TOMB_NEW);
+		argv[2] = tomb;
+		len[2] = strlen(tomb);
+	}
 	/* A name freed by finish_delete() may be taken again at once by
 	 * another registration: then that one won. */
 	for (tries = 0; tries < 2; tries++) {
-		if ((e = run(s, &rep, 4, argv, len)) != KSS_OK)
+		if ((e = run(s, &rep, clear ? 6 : 4, argv, len)) != KSS_OK)
 			return e;
 		e = rep->type == REDIS_REPLY_NIL ? KSS_E_USER_EXISTS : KSS_OK;
 		freeReplyObject(rep);
-		if (e == KSS_OK || (e = finish_delete(s, user)) != KSS_OK)
+		if (e == KSS_OK)
+			return clear ? purge(s, user, tomb, len[2], value) : e;
+		if ((e = finish_delete(s, user)) != KSS_OK)
 			return e;
 	}
 	return KSS_E_USER_EXISTS;
@@ -728,13 +785,13 @@ create(struct rstore *s, const char *user, const char *value)
 static enum kss_err
 r_user_create(void *h, const char *user, const char *hash)
 {
-	return create(h, user, hash);
+	return create(h, user, hash, true);
 }
 
 static enum kss_err
 r_user_create_secret(void *h, const char *user, const struct kss_secret *sec)
 {
-	return create(h, user, sec->value);
+	return create(h, user, sec->value, false);
 }
 
 /* The credential of user swapped from old to new, atomically. */
@@ -791,18 +848,14 @@ mark(struct rstore *s, const char *user, const char *tomb)
 static enum kss_err
 r_user_delete(void *h, const char *user, const struct kss_secret *who)
 {
-	unsigned char rnd[16];
-	char tomb[sizeof(TOMB) + 2 * sizeof(rnd)];
+	char tomb[TOMB_SIZE];
 	enum kss_err e;
 
-	memcpy(tomb, TOMB, sizeof(TOMB) - 1);
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(tomb + sizeof(TOMB) - 1, 2 * sizeof(rnd) + 1, rnd,
-	    sizeof(rnd));
+	new_tomb(tomb, TOMB);
 	e = who != NULL ? swap(h, user, who->value, tomb) : mark(h, user, tomb);
 	if (e != KSS_OK)
 		return e;
-	return purge(h, user, tomb, strlen(tomb));
+	return purge(h, user, tomb, strlen(tomb), NULL);
 }
 
 static enum kss_err

@@ -411,7 +411,7 @@ scripts(struct kss_store *st)
 		kss_secret_free(&s);
 		st->ops->user_create(st->h, "sc", "$y$a");
 		if (round == 0)
-			ok(calls("eval") - ev == 7, "scripts 0: none known, each "
+			ok(calls("eval") - ev == 8, "scripts 0: none known, each "
 			    "sent by EVAL (%lld)", calls("eval") - ev);
 		else
 			is_int(calls("eval") - ev, 0, "scripts 1: each known "
