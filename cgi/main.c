@@ -118,8 +118,9 @@ kss_warn_root(void)
 	if (geteuid() == 0)
 		fprintf(stderr, "kss: warning: serving as root; run kss as the "
 		    "web server's user (lighttpd server.username, spawn-fcgi "
-		    "-u): what it makes in the data folder is root's, and kss "
-		    "under another user then fails on it (README, Deploying)\n");
+		    "-u): what it makes in its folders (KSS_DIR, KSS_CACHE_DIR) "
+		    "is root's, and kss under another user then fails on it "
+		    "(README, Deploying)\n");
 }
 
 /* The value of an option that takes one, or NULL (said) when missing. */
