@@ -375,8 +375,9 @@ c_user_list(struct ctx *c, char **a, int n)
 			    "name")), err != NULL ? "?" : docs,
 			    err != NULL ? err : kss_when(json_object_get(u,
 			    "last_sync"), time), devs, err != NULL ? "" :
-			    json_is_true(json_object_get(u, "raw_key")) ?
-			    "raw (original kss)" : "hashed");
+			    !json_is_true(json_object_get(u, "raw_key")) ?
+			    "hashed" : c->cfg.store == KSS_STORE_FILE ?
+			    "raw (original kss)" : "raw (official server)");
 		}
 		kss_table_print(&t, stdout);
 	}

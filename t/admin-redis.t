@@ -70,6 +70,8 @@ adm $S KSS_REDIS_RAW_KEYS=true user add shared <<<'pw-raw-5e8a13'
 secret pw-raw-5e8a13
 is "$(rcli GET user:shared:key)" "$(key_of pw-raw-5e8a13)" \
     "with KSS_REDIS_RAW_KEYS=true, user add stores the key raw"
+adm $S user list
+like "$OUT" 'shared +0 .*raw \(official server\)' "user list says whose a raw key is: $(printf '%s' "$OUT" | grep shared)"
 adm $S user del shared --yes
 is "$RC $(rcli EXISTS user:shared:key)" "0 0" "user del"
 # An import's dry run on Redis says what it would do, and writes nothing.
