@@ -38,9 +38,9 @@ struct kss_sandbox;
  * or its Redis store (the host resolved, no connection yet) and keeps it
  * for the requests, even without keep (a CGI process's one request then
  * uses it), and makes the shared RAM folder when a setting will use it.
- * Fills sb's folders and what a Redis store needs. KSS_E_SERVER after saying why on log:
- * the configuration or the data folder will not do, and nothing is to be
- * served. */
+ * Fills sb's folders and what a Redis store needs. KSS_E_SERVER after
+ * saying why on log: the configuration or the data folder will not do,
+ * and nothing is to be served. */
 enum kss_err kss_server_prepare(struct kss_server *s,
     const struct kss_params *p, const struct kss_log *log,
     struct kss_sandbox *sb);

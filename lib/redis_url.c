@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "redis_url.h"
+#include "valid.h"
 
 static const char tcp[] = "redis://";
 static const char unx[] = "redis+unix://";
@@ -14,18 +15,6 @@ kss_redis_url_is(const char *s)
 	return strncasecmp(s, tcp, sizeof(tcp) - 1) == 0 ||
 	    strncasecmp(s, unx, sizeof(unx) - 1) == 0 ||
 	    strncasecmp(s, "rediss://", 9) == 0;
-}
-
-static int
-hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* s[0..len) into out (size bytes with the NUL), %XX decoded (RFC 3986
@@ -41,7 +30,7 @@ decode(const char *s, size_t len, char *out, size_t size)
 		if (c == '%') {
 			if (len - i < 3)
 				return -1;
-			if ((hi = hex(s[i + 1])) < 0 || (lo = hex(s[i + 2])) < 0)
+			if ((hi = kss_hex_value(s[i + 1])) < 0 || (lo = kss_hex_value(s[i + 2])) < 0)
 				return -1;
 			c = hi << 4 | lo;
 			i += 2;
@@ -114,7 +103,7 @@ hostport(const char *s, size_t len, struct kss_redis_url *u,
 		h = s + 1;
 		p = he + 1;
 		for (i = 0; h + i < he; i++)
-			if (hex(h[i]) < 0 && h[i] != ':' && h[i] != '.')
+			if (kss_hex_value(h[i]) < 0 && h[i] != ':' && h[i] != '.')
 				return -1;
 	} else {
 		he = memchr(s, ':', len);

@@ -40,18 +40,6 @@ method(const char *s)
 	return KSS_M_OTHER;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s up to '?' or its end; a '%' without two hex digits
  * stays as it is. */
 static char *
@@ -64,8 +52,8 @@ uri_path(const char *s, size_t *len)
 	if (out == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < n && (hi = kss_hex_value(s[i + 1])) >= 0 &&
+		    (lo = kss_hex_value(s[i + 2])) >= 0) {
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else

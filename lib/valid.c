@@ -8,6 +8,18 @@
 #include "json.h"
 #include "valid.h"
 
+int
+kss_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 size_t
 kss_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 {

@@ -17,6 +17,9 @@
  * export, under the JSON parser's limit (2048 in jansson). */
 #define KSS_METADATA_DEPTH 32
 
+/* The value of the hex digit c (either case), or -1. */
+int kss_hex_value(int c);
+
 /* Length of the UTF-8 sequence at s (at most n bytes) and its code point,
  * or 0 when the sequence is malformed, overlong, a surrogate or past
  * U+10FFFF (RFC 3629 §4). */
