@@ -80,7 +80,10 @@ kss_h_create(struct kss_ctx *c)
 		return KSS_E_USER_EXISTS;
 	if (e != KSS_E_NO_ACCOUNT)
 		return e;
-	/* An official server sharing the store reads raw keys only. */
+	/* An official server sharing the store reads raw keys only; one
+	 * that reads as a hash ("$y$...") would never log in. */
+	if (c->store->raw_keys && kss_auth_is_hash(key))
+		return KSS_E_INVALID;
 	if (c->store->raw_keys) {
 		struct kss_secret raw = {(char *)key, false};
 
@@ -139,7 +142,9 @@ kss_h_password(struct kss_ctx *c)
 	}
 	/* Swap only if the secret is still the one just checked: of two
 	 * changes made with the same current key, one wins. */
-	if (c->store->raw_keys)
+	if (c->store->raw_keys && kss_auth_is_hash(key))
+		e = KSS_E_INVALID;
+	else if (c->store->raw_keys)
 		e = c->store->ops->secret_swap(c->store->h, c->req->user, &s,
 		    key);
 	else if ((e = kss_auth_hash(key, c->cfg->hash_cost, &hash)) ==

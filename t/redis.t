@@ -59,6 +59,12 @@ as newraw key-raw-3f9e0a $S $R PUT /users/password '{"password":"key-raw-7d2c4b"
 is "$STATUS $(rcli GET user:newraw:key)" "200 key-raw-7d2c4b" "so does a change of key"
 req $S $R POST /users/create '{"username":"tomb","password":"kss:deleting:x"}'
 err_is 403 2003 'Invalid request' "a raw key that would read as a delete in progress is refused"
+req $S $R POST /users/create '{"username":"dollar","password":"$y$j9T$abc$def"}'
+err_is 403 2003 'Invalid request' "a raw key that would read as a hash (it could never log in) is refused"
+is "$(rcli EXISTS user:dollar:key)" 0 "and no account is made"
+as newraw key-raw-7d2c4b $S $R PUT /users/password '{"password":"$2b$05$abcdefghijklmnopqrstuv"}'
+err_is 403 2003 'Invalid request' "so is a change of key to one"
+is "$(rcli GET user:newraw:key)" key-raw-7d2c4b "which leaves the key as it was"
 req KSS_REDIS_RAW_KEYS=true POST /users/create '{"username":"r","password":"key-raw-3f9e0a"}'
 is "$STATUS $(jf .code)" "500 2000" "KSS_REDIS_RAW_KEYS=true without a Redis store is a server error"
 like "$ERRLOG" 'KSS_REDIS_RAW_KEYS=true needs a Redis store' "said on the log"
