@@ -557,7 +557,6 @@ remember(struct rstore *s, const char *user, const char *v)
 		forget(r);
 }
 
-/* Before a write to user's credential: its secret, and the listing. */
 static void
 forget_user(struct rstore *s, const char *user)
 {
@@ -565,7 +564,6 @@ forget_user(struct rstore *s, const char *user)
 
 	if (r->user != NULL && strcmp(r->user, user) == 0)
 		forget(r);
-	unlist(s);
 }
 
 static enum kss_err
@@ -807,6 +805,7 @@ swap(struct rstore *s, const char *user, const char *old, const char *new)
 	if (!keyable(user))
 		return KSS_E_NO_ACCOUNT;
 	forget_user(s, user);
+	unlist(s);
 	len[0] = user_key(key, user);
 	if ((e = eval_int(s, &swap_script, 1, 3, args, len, &v)) != KSS_OK)
 		return e;
@@ -836,6 +835,7 @@ mark(struct rstore *s, const char *user, const char *tomb)
 	if (!keyable(user))
 		return KSS_E_NO_ACCOUNT;
 	forget_user(s, user);
+	unlist(s);
 	len[0] = user_key(key, user);
 	if ((e = eval_int(s, &mark_script, 1, 2, args, len, &v)) != KSS_OK)
 		return e;
@@ -873,6 +873,7 @@ r_secret_set(void *h, const char *user, const struct kss_secret *sec)
 	if (is_tomb(sec->value, len[1]))
 		return KSS_E_INVALID;
 	forget_user(s, user);
+	unlist(s);
 	len[0] = user_key(key, user);
 	if ((e = eval_int(s, &set_script, 1, 2, args, len, &v)) != KSS_OK)
 		return e;
