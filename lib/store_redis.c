@@ -557,13 +557,22 @@ remember(struct rstore *s, const char *user, const char *v)
 		forget(r);
 }
 
+/* user's secret, read lately, which is no longer (a read found none). */
 static void
-forget_user(struct rstore *s, const char *user)
+forget_secret(struct rstore *s, const char *user)
 {
 	struct recalled *r = slot(s, user);
 
 	if (r->user != NULL && strcmp(r->user, user) == 0)
 		forget(r);
+}
+
+/* Before a write to user's credential: its secret, and the listing. */
+static void
+forget_user(struct rstore *s, const char *user)
+{
+	forget_secret(s, user);
+	unlist(s);
 }
 
 static enum kss_err
@@ -590,7 +599,9 @@ secret_of(struct rstore *s, const char *user, const redisReply *rep,
 {
 	if (rep->type == REDIS_REPLY_NIL ||
 	    (rep->type == REDIS_REPLY_STRING && is_tomb(rep->str, rep->len))) {
-		forget_user(s, user);
+		/* A read: the listing stays (an account deleted during an
+		 * export must not cost every user after it a SCAN). */
+		forget_secret(s, user);
 		return KSS_E_NO_ACCOUNT;
 	}
 	if (rep->type != REDIS_REPLY_STRING ||
@@ -723,6 +734,19 @@ finish_delete(struct rstore *s, const char *user)
 	return e;
 }
 
+/* A registration's tombstone deleted, if it still is this one (best
+ * effort: Redis may be gone, and then it expires). */
+static void
+release(struct rstore *s, const char *key, size_t klen, const char *tomb,
+    size_t tlen)
+{
+	const char *args[2] = {key, tomb};
+	size_t len[2] = {klen, tlen};
+	long long v;
+
+	(void)eval_int(s, &forget_script, 1, 2, args, len, &v);
+}
+
 /* A new tombstone, prefix and random hex, into tomb. */
 #define TOMB_SIZE (sizeof(TOMB_NEW) + 32)
 static void
@@ -772,8 +796,17 @@ create(struct rstore *s, const char *user, const char *value, bool clear)
 			return e;
 		e = rep->type == REDIS_REPLY_NIL ? KSS_E_USER_EXISTS : KSS_OK;
 		freeReplyObject(rep);
-		if (e == KSS_OK)
-			return clear ? purge(s, user, tomb, len[2], value) : e;
+		if (e == KSS_OK && !clear)
+			return e;
+		if (e == KSS_OK) {
+			e = purge(s, user, tomb, len[2], value);
+			/* A Redis error midway: the name is let go at once,
+			 * not held by a registration that is over until its
+			 * tombstone expires (a retry told "registered"). */
+			if (e != KSS_OK && e != KSS_E_USER_EXISTS)
+				release(s, key, len[1], tomb, len[2]);
+			return e;
+		}
 		if ((e = finish_delete(s, user)) != KSS_OK)
 			return e;
 	}
@@ -805,7 +838,6 @@ swap(struct rstore *s, const char *user, const char *old, const char *new)
 	if (!keyable(user))
 		return KSS_E_NO_ACCOUNT;
 	forget_user(s, user);
-	unlist(s);
 	len[0] = user_key(key, user);
 	if ((e = eval_int(s, &swap_script, 1, 3, args, len, &v)) != KSS_OK)
 		return e;
@@ -835,7 +867,6 @@ mark(struct rstore *s, const char *user, const char *tomb)
 	if (!keyable(user))
 		return KSS_E_NO_ACCOUNT;
 	forget_user(s, user);
-	unlist(s);
 	len[0] = user_key(key, user);
 	if ((e = eval_int(s, &mark_script, 1, 2, args, len, &v)) != KSS_OK)
 		return e;
@@ -873,7 +904,6 @@ r_secret_set(void *h, const char *user, const struct kss_secret *sec)
 	if (is_tomb(sec->value, len[1]))
 		return KSS_E_INVALID;
 	forget_user(s, user);
-	unlist(s);
 	len[0] = user_key(key, user);
 	if ((e = eval_int(s, &set_script, 1, 2, args, len, &v)) != KSS_OK)
 		return e;

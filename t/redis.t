@@ -159,6 +159,61 @@ else
 fi
 redis-cli -p "$REDIS_PORT" -n 2 FLUSHDB >/dev/null
 
+# hold_reg NAME KEY: a registration of NAME on database 2 (filled with
+# enough keys for its SCAN to take many pages), stopped once its
+# tombstone is in place; holder and kpid set, 0 when it could be held.
+hold_reg() {
+	local t= i
+	redis-cli -p "$REDIS_PORT" -n 2 EVAL "for i = 1, 200000 do redis.call('SET', 'filler:' .. i, 'x') end" 0 >/dev/null
+	req $S2 POST /users/create "{\"username\":\"$1\",\"password\":\"$2\"}" >/dev/null &
+	holder=$! kpid=
+	for i in $(seq 5000); do
+		kpid=$(pgrep -P "$holder" -x "$(basename "$KSS_BIN")") && break
+	done
+	for i in $(seq 5000); do
+		t=$(redis-cli -p "$REDIS_PORT" -n 2 GET "user:$1:key")
+		case $t in kss:deleting:new:*) break ;; esac
+	done
+	[ -n "$kpid" ] && [[ $t = kss:deleting:new:* ]] && kill -STOP "$kpid" 2>/dev/null
+}
+# A Redis error midway (here: out of memory at the last step) lets the
+# name go at once, not after the tombstone's 10 minutes.
+if hold_reg oom key-oom-2a7c; then
+	redis-cli -p "$REDIS_PORT" CONFIG SET maxmemory 1 >/dev/null
+	kill -CONT "$kpid"
+	wait "$holder"
+	redis-cli -p "$REDIS_PORT" CONFIG SET maxmemory 0 >/dev/null
+	is "$(redis-cli -p "$REDIS_PORT" -n 2 EXISTS user:oom:key)" 0 \
+	    "a registration that met a Redis error lets the name go"
+	req $S2 POST /users/create '{"username":"oom","password":"key-oom-2a7c"}'
+	is "$STATUS" 201 "and its retry registers"
+else
+	kill -CONT "$kpid" 2>/dev/null
+	wait "$holder"
+	skip "a registration that met a Redis error lets the name go" "not held up"
+	skip "and its retry registers" "not held up"
+fi
+redis-cli -p "$REDIS_PORT" -n 2 FLUSHDB >/dev/null
+# Its tombstone expired while it was held up, and another registration
+# took the name: the held one does not set its credential over the
+# other's.
+if hold_reg late key-late-1b3d; then
+	redis-cli -p "$REDIS_PORT" -n 2 PEXPIRE user:late:key 1 >/dev/null
+	while [ "$(redis-cli -p "$REDIS_PORT" -n 2 EXISTS user:late:key)" != 0 ]; do :; done
+	req $S2 POST /users/create '{"username":"late","password":"key-late-4e8f"}'
+	is "$STATUS" 201 "a tombstone expired: the name registers anew"
+	kill -CONT "$kpid"
+	wait "$holder"
+	as late key-late-4e8f $S2 GET /users/auth
+	is "$STATUS" 200 "the expired registration, going on, leaves the new credential"
+else
+	kill -CONT "$kpid" 2>/dev/null
+	wait "$holder"
+	skip "a tombstone expired: the name registers anew" "not held up"
+	skip "the expired registration, going on, leaves the new credential" "not held up"
+fi
+redis-cli -p "$REDIS_PORT" -n 2 FLUSHDB >/dev/null
+
 # Records left without their credential (an official server's push racing
 # a delete, or its operator's DEL of user:<name>:key alone) are not passed
 # to the next account of the name.

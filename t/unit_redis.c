@@ -528,6 +528,7 @@ listings(struct kss_store *st)
 {
 	struct kss_secret who = {NULL, false};
 	json_t *r = push("d1", "p", 0.5), *users = NULL, *docs = NULL;
+	long long n;
 
 	do_cmd("FLUSHDB");
 	st->ops->user_create(st->h, "li", "$y$a");
@@ -541,6 +542,22 @@ listings(struct kss_store *st)
 	ok(json_object_get(docs, "d2") != NULL && json_object_size(docs) == 2,
 	    "listings: a push after the listing is listed (the write dropped "
 	    "what the listing found)");
+	json_decref(docs);
+	json_decref(users);
+	/* An account gone between the listing and its doc_list() (deleted
+	 * by another node during an export) leaves the listing to the
+	 * users after it: no SCAN each. */
+	st->ops->user_create(st->h, "lj", "$y$b");
+	st->ops->user_list(st->h, &users);
+	do_cmd("DEL user:lj:key");
+	n = calls("scan");
+	is_int(st->ops->doc_list(st->h, "lj", &docs), KSS_E_NO_ACCOUNT,
+	    "listings: an account gone meanwhile");
+	is_int(st->ops->doc_list(st->h, "li", &docs), KSS_OK,
+	    "listings: the next one's records");
+	ok(json_object_size(docs) == 2, "listings: both of them");
+	is_int(calls("scan") - n, 0, "listings: read without a SCAN (the "
+	    "account gone did not drop the listing)");
 	json_decref(docs);
 	json_decref(users);
 	json_decref(r);
