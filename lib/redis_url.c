@@ -30,7 +30,8 @@ decode(const char *s, size_t len, char *out, size_t size)
 		if (c == '%') {
 			if (len - i < 3)
 				return -1;
-			if ((hi = kss_hex_value(s[i + 1])) < 0 || (lo = kss_hex_value(s[i + 2])) < 0)
+			if ((hi = kss_hex_value(s[i + 1])) < 0 ||
+			    (lo = kss_hex_value(s[i + 2])) < 0)
 				return -1;
 			c = hi << 4 | lo;
 			i += 2;

@@ -144,11 +144,6 @@ static const struct kss_redis_script forget_script = {
 	"1aedb92d66263a8e9301d423d08a9b597ad8687f",
 };
 
-/* Step 2's deletes, a part of a page at a time: only while the
- * credential still is this delete's tombstone. A registration that
- * finished the delete meanwhile (finish_delete()) has made a new account,
- * whose records this delete must not touch. -1 when the tombstone is
- * gone. */
 /* A registration's last step: its tombstone (ARGV[1]) becomes the
  * credential (ARGV[2]); SET drops the tombstone's expiry. */
 static const struct kss_redis_script install_script = {
@@ -160,6 +155,11 @@ static const struct kss_redis_script install_script = {
 	"2b0c6a2ed90da2f98a862f59258cc084c66b8389",
 };
 
+/* Step 2's deletes, a part of a page at a time: only while the
+ * credential still is this delete's tombstone. A registration that
+ * finished the delete meanwhile (finish_delete()) has made a new account,
+ * whose records this delete must not touch. -1 when the tombstone is
+ * gone. */
 static const struct kss_redis_script purge_script = {
 	    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end\n"
 	    "return redis.call('DEL', unpack(KEYS, 2))\n",

@@ -519,8 +519,6 @@ raw_keys(struct kss_store *st)
 	st->raw_keys = false;
 }
 
-/* What fails: a server that is not there, a wrong password, a key of
- * the wrong type; and a connection the server closed, made anew. */
 /* What a listing found is taken by the doc_list() that follows it, and
  * dropped by a write meanwhile. */
 static void
@@ -564,6 +562,8 @@ listings(struct kss_store *st)
 	kss_secret_free(&who);
 }
 
+/* What fails: a server that is not there, a wrong password, a key of
+ * the wrong type; and a connection the server closed, made anew. */
 static void
 failures(struct kss_store *st)
 {
