@@ -92,30 +92,54 @@ err_is 401 2001 'Unauthorized' "a key that would parse as another name's credent
 # pages: the deleting kss is stopped once its tombstone is in place, and
 # goes on after the name was registered anew and pushed into.)
 S2=KSS_STORE=redis://127.0.0.1:$REDIS_PORT/2
-redis-cli -p "$REDIS_PORT" -n 2 EVAL "for i = 1, 200000 do redis.call('SET', 'filler:' .. i, 'x') end" 0 >/dev/null
+
+# hold NAME PATTERN -- ARG...: fills database 2 with enough keys for a
+# SCAN to take many pages, runs `req ARG...` in the background, and stops
+# the kss it starts once user:NAME:key matches PATTERN (its tombstone is
+# in place); holder and kpid set; 0 when it could be held. resume goes
+# on with it and waits for its end.
+hold() {
+	local name=$1 pattern=$2 t= i
+	shift 3
+	redis-cli -p "$REDIS_PORT" -n 2 EVAL "for i = 1, 200000 do redis.call('SET', 'filler:' .. i, 'x') end" 0 >/dev/null
+	req "$@" >/dev/null &
+	holder=$! kpid=
+	for i in $(seq 5000); do
+		kpid=$(pgrep -P "$holder" -x "$(basename "$KSS_BIN")") && break
+	done
+	for i in $(seq 5000); do
+		t=$(redis-cli -p "$REDIS_PORT" -n 2 GET "user:$name:key")
+		# shellcheck disable=SC2254
+		case $t in $pattern) break ;; esac
+	done
+	# shellcheck disable=SC2053
+	[ -n "$kpid" ] && [[ $t == $pattern ]] && kill -STOP "$kpid" 2>/dev/null
+}
+resume() {
+	kill -CONT "$kpid" 2>/dev/null
+	wait "$holder"
+}
+# hold_reg NAME KEY: a registration of NAME, held once its own tombstone
+# is in place.
+hold_reg() {
+	hold "$1" 'kss:deleting:new:*' -- $S2 POST /users/create \
+	    "{\"username\":\"$1\",\"password\":\"$2\"}"
+}
+
+# (The deleting kss is stopped once its tombstone is in place, and goes
+# on after the name was registered anew and pushed into.)
 req $S2 POST /users/create '{"username":"held","password":"key-held-1c4e"}'
-as held key-held-1c4e $S2 DELETE /users/me >/dev/null &
-holder=$!
-kpid= tomb=
-for i in $(seq 5000); do
-	kpid=$(pgrep -P "$holder" -x "$(basename "$KSS_BIN")") && break
-done
-for i in $(seq 5000); do
-	tomb=$(redis-cli -p "$REDIS_PORT" -n 2 GET user:held:key)
-	case $tomb in kss:deleting:*) break ;; esac
-done
-if [ -n "$kpid" ] && [[ $tomb = kss:deleting:* ]] && kill -STOP "$kpid" 2>/dev/null; then
+if hold held 'kss:deleting:*' -- $S2 "HTTP_X_AUTH_USER=held" \
+    "HTTP_X_AUTH_KEY=key-held-1c4e" DELETE /users/me; then
 	req $S2 POST /users/create '{"username":"held","password":"key-held-2d5f"}'
 	is "$STATUS" 201 "a registration finishes a delete held up midway"
 	as held key-held-2d5f $S2 PUT /syncs/progress '{"document":"mine","progress":"p","percentage":0.5,"device":"K"}'
-	kill -CONT "$kpid"
-	wait "$holder"
+	resume
 	as held key-held-2d5f $S2 GET /syncs/progress/mine
 	is "$STATUS $(jf .progress)" '200 "p"' \
 	    "the held-up delete, going on, leaves the new account's record alone"
 else
-	kill -CONT "$kpid" 2>/dev/null
-	wait "$holder"
+	resume
 	skip "a delete held up midway" "the delete ended before it could be held up"
 	skip "the held-up delete leaves the new account's record alone" "as above"
 fi
@@ -123,18 +147,7 @@ redis-cli -p "$REDIS_PORT" -n 2 FLUSHDB >/dev/null
 # A registration takes the name with a tombstone of its own (which
 # expires, should the registration die), clears the records found under
 # the name, and only then sets the credential. Held up midway here.
-redis-cli -p "$REDIS_PORT" -n 2 EVAL "for i = 1, 200000 do redis.call('SET', 'filler:' .. i, 'x') end" 0 >/dev/null
-req $S2 POST /users/create '{"username":"slow","password":"key-slow-4b1e"}' >/dev/null &
-holder=$!
-kpid= tomb=
-for i in $(seq 5000); do
-	kpid=$(pgrep -P "$holder" -x "$(basename "$KSS_BIN")") && break
-done
-for i in $(seq 5000); do
-	tomb=$(redis-cli -p "$REDIS_PORT" -n 2 GET user:slow:key)
-	case $tomb in kss:deleting:new:*) break ;; esac
-done
-if [ -n "$kpid" ] && [[ $tomb = kss:deleting:new:* ]] && kill -STOP "$kpid" 2>/dev/null; then
+if hold_reg slow key-slow-4b1e; then
 	ttl=$(redis-cli -p "$REDIS_PORT" -n 2 TTL user:slow:key)
 	ok $([ "$ttl" -gt 0 ] && [ "$ttl" -le 600 ]; echo $?) \
 	    "a registration under way holds the name with a tombstone that expires (TTL $ttl s)"
@@ -142,14 +155,12 @@ if [ -n "$kpid" ] && [[ $tomb = kss:deleting:new:* ]] && kill -STOP "$kpid" 2>/d
 	err_is 402 2002 'Username is already registered.' "another registration of the name meanwhile loses"
 	as slow key-slow-4b1e $S2 GET /users/auth
 	is "$STATUS" 401 "and nobody logs in before the registration is done"
-	kill -CONT "$kpid"
-	wait "$holder"
+	resume
 	is "$(redis-cli -p "$REDIS_PORT" -n 2 TTL user:slow:key)" -1 "once done, the credential does not expire"
 	as slow key-slow-4b1e $S2 GET /users/auth
 	is "$STATUS" 200 "and the registration's key logs in"
 else
-	kill -CONT "$kpid" 2>/dev/null
-	wait "$holder"
+	resume
 	for t in "a registration under way holds the name with a tombstone that expires" \
 	    "another registration of the name meanwhile loses" \
 	    "and nobody logs in before the registration is done" \
@@ -158,38 +169,18 @@ else
 	done
 fi
 redis-cli -p "$REDIS_PORT" -n 2 FLUSHDB >/dev/null
-
-# hold_reg NAME KEY: a registration of NAME on database 2 (filled with
-# enough keys for its SCAN to take many pages), stopped once its
-# tombstone is in place; holder and kpid set, 0 when it could be held.
-hold_reg() {
-	local t= i
-	redis-cli -p "$REDIS_PORT" -n 2 EVAL "for i = 1, 200000 do redis.call('SET', 'filler:' .. i, 'x') end" 0 >/dev/null
-	req $S2 POST /users/create "{\"username\":\"$1\",\"password\":\"$2\"}" >/dev/null &
-	holder=$! kpid=
-	for i in $(seq 5000); do
-		kpid=$(pgrep -P "$holder" -x "$(basename "$KSS_BIN")") && break
-	done
-	for i in $(seq 5000); do
-		t=$(redis-cli -p "$REDIS_PORT" -n 2 GET "user:$1:key")
-		case $t in kss:deleting:new:*) break ;; esac
-	done
-	[ -n "$kpid" ] && [[ $t = kss:deleting:new:* ]] && kill -STOP "$kpid" 2>/dev/null
-}
 # A Redis error midway (here: out of memory at the last step) lets the
 # name go at once, not after the tombstone's 10 minutes.
 if hold_reg oom key-oom-2a7c; then
 	redis-cli -p "$REDIS_PORT" CONFIG SET maxmemory 1 >/dev/null
-	kill -CONT "$kpid"
-	wait "$holder"
+	resume
 	redis-cli -p "$REDIS_PORT" CONFIG SET maxmemory 0 >/dev/null
 	is "$(redis-cli -p "$REDIS_PORT" -n 2 EXISTS user:oom:key)" 0 \
 	    "a registration that met a Redis error lets the name go"
 	req $S2 POST /users/create '{"username":"oom","password":"key-oom-2a7c"}'
 	is "$STATUS" 201 "and its retry registers"
 else
-	kill -CONT "$kpid" 2>/dev/null
-	wait "$holder"
+	resume
 	skip "a registration that met a Redis error lets the name go" "not held up"
 	skip "and its retry registers" "not held up"
 fi
@@ -202,13 +193,11 @@ if hold_reg late key-late-1b3d; then
 	while [ "$(redis-cli -p "$REDIS_PORT" -n 2 EXISTS user:late:key)" != 0 ]; do :; done
 	req $S2 POST /users/create '{"username":"late","password":"key-late-4e8f"}'
 	is "$STATUS" 201 "a tombstone expired: the name registers anew"
-	kill -CONT "$kpid"
-	wait "$holder"
+	resume
 	as late key-late-4e8f $S2 GET /users/auth
 	is "$STATUS" 200 "the expired registration, going on, leaves the new credential"
 else
-	kill -CONT "$kpid" 2>/dev/null
-	wait "$holder"
+	resume
 	skip "a tombstone expired: the name registers anew" "not held up"
 	skip "the expired registration, going on, leaves the new credential" "not held up"
 fi
