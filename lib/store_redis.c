@@ -825,13 +825,15 @@ r_user_create_secret(void *h, const char *user, const struct kss_secret *sec)
 	return create(h, user, sec->value, false);
 }
 
-/* The credential of user swapped from old to new, atomically. */
+/* A write to user's credential by script, its arguments a0 and a1 (NULL:
+ * none), as the scripts answer. */
 static enum kss_err
-swap(struct rstore *s, const char *user, const char *old, const char *new)
+credential_write(struct rstore *s, const char *user,
+    const struct kss_redis_script *script, const char *a0, const char *a1)
 {
 	char key[KEY_SIZE];
-	const char *args[3] = {key, old, new};
-	size_t len[3] = {0, strlen(old), strlen(new)};
+	const char *args[3] = {key, a0, a1};
+	size_t len[3] = {0, strlen(a0), a1 != NULL ? strlen(a1) : 0};
 	long long v;
 	enum kss_err e;
 
@@ -839,9 +841,17 @@ swap(struct rstore *s, const char *user, const char *old, const char *new)
 		return KSS_E_NO_ACCOUNT;
 	forget_user(s, user);
 	len[0] = user_key(key, user);
-	if ((e = eval_int(s, &swap_script, 1, 3, args, len, &v)) != KSS_OK)
+	if ((e = eval_int(s, script, 1, a1 != NULL ? 3 : 2, args, len,
+	    &v)) != KSS_OK)
 		return e;
 	return outcome(v);
+}
+
+/* The credential of user swapped from old to new, atomically. */
+static enum kss_err
+swap(struct rstore *s, const char *user, const char *old, const char *new)
+{
+	return credential_write(s, user, &swap_script, old, new);
 }
 
 static enum kss_err
@@ -853,29 +863,9 @@ r_secret_swap(void *h, const char *user, const struct kss_secret *old,
 	return swap(h, user, old->value, hash);
 }
 
-/* Step 1 of a delete for the operator, who has no key: whatever the
- * credential holds. */
-static enum kss_err
-mark(struct rstore *s, const char *user, const char *tomb)
-{
-	char key[KEY_SIZE];
-	const char *args[2] = {key, tomb};
-	size_t len[2] = {0, strlen(tomb)};
-	long long v;
-	enum kss_err e;
-
-	if (!keyable(user))
-		return KSS_E_NO_ACCOUNT;
-	forget_user(s, user);
-	len[0] = user_key(key, user);
-	if ((e = eval_int(s, &mark_script, 1, 2, args, len, &v)) != KSS_OK)
-		return e;
-	return outcome(v);
-}
-
 /* who NULL: the operator's delete, whatever the credential (kss-admin
  * user del on a store whose contract admits it); it also finishes a
- * delete cut short. */
+ * delete cut short. Step 1 (the tombstone) is then mark_script. */
 static enum kss_err
 r_user_delete(void *h, const char *user, const struct kss_secret *who)
 {
@@ -883,7 +873,8 @@ r_user_delete(void *h, const char *user, const struct kss_secret *who)
 	enum kss_err e;
 
 	new_tomb(tomb, TOMB);
-	e = who != NULL ? swap(h, user, who->value, tomb) : mark(h, user, tomb);
+	e = who != NULL ? swap(h, user, who->value, tomb) :
+	    credential_write(h, user, &mark_script, tomb, NULL);
 	if (e != KSS_OK)
 		return e;
 	return purge(h, user, tomb, strlen(tomb), NULL);
@@ -892,22 +883,9 @@ r_user_delete(void *h, const char *user, const struct kss_secret *who)
 static enum kss_err
 r_secret_set(void *h, const char *user, const struct kss_secret *sec)
 {
-	struct rstore *s = h;
-	char key[KEY_SIZE];
-	const char *args[2] = {key, sec->value};
-	size_t len[2] = {0, strlen(sec->value)};
-	long long v;
-	enum kss_err e;
-
-	if (!keyable(user))
-		return KSS_E_NO_ACCOUNT;
-	if (is_tomb(sec->value, len[1]))
+	if (is_tomb(sec->value, strlen(sec->value)))
 		return KSS_E_INVALID;
-	forget_user(s, user);
-	len[0] = user_key(key, user);
-	if ((e = eval_int(s, &set_script, 1, 2, args, len, &v)) != KSS_OK)
-		return e;
-	return outcome(v);
+	return credential_write(h, user, &set_script, sec->value, NULL);
 }
 
 /* --- records --- */
