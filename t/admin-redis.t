@@ -5,34 +5,7 @@
 # original kss's, the official server's) stays raw until its next login.
 . "${T_SRCDIR:-$(dirname "$0")}/lib.sh"
 . "${T_SRCDIR:-$(dirname "$0")}/redis.sh"
-
-ADMIN=${KSS_ADMIN:-$(dirname "$KSS_BIN")/kss-admin}
-[ -x "$ADMIN" ] || skip_all "no kss-admin beside $KSS_BIN"
-
-# adm [VAR=value ...] [--] ARG...: kss-admin with exactly those variables
-# (KSS_HASH_COST=1 and TZ=UTC besides), stdin the caller's; OUT, ERR, RC.
-adm() {
-	local vars=() rc=0 o=$TMP/adm-out e=$TMP/adm-err
-	mapfile -t vars < <(san_env)
-	vars+=("KSS_HASH_COST=1" "TZ=UTC")
-	while [ $# -gt 0 ] && [[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
-		vars+=("$1")
-		shift
-	done
-	[ "${1:-}" = -- ] && shift
-	env -i "${vars[@]}" "$ADMIN" "$@" >"$o" 2>"$e" || rc=$?
-	OUT=$(<"$o") ERR=$(<"$e") RC=$rc
-	[ -n "$ERR" ] && printf '%s\n' "$ERR" >>"$LOGS/admin"
-	if [ $rc -gt 2 ]; then
-		BAD_EXITS=$((BAD_EXITS + 1))
-		echo "# exit $rc from kss-admin $*: $ERR"
-	fi
-	return 0
-}
-
-key_of() {	# key_of PASSWORD: the key KOReader sends for it
-	printf '%s' "$1" | md5sum | cut -c1-32
-}
+. "${T_SRCDIR:-$(dirname "$0")}/admin.sh"
 
 # The export's users, without the time it was made.
 users_of() {
