@@ -21,7 +21,9 @@ struct kss_secret {
 };
 
 struct kss_store_ops {
-	/* Creates user with a hashed secret; KSS_E_USER_EXISTS when taken. */
+	/* Creates a new account (a registration, kss-admin user add) with a
+	 * hashed secret, or the raw key where the store keeps raw keys
+	 * (raw_keys); KSS_E_USER_EXISTS when taken. */
 	enum kss_err (*user_create)(void *h, const char *user,
 	    const char *hash);
 	/* Reads user's secret (caller frees s->value); KSS_E_NO_ACCOUNT. */

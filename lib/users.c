@@ -84,11 +84,9 @@ kss_h_create(struct kss_ctx *c)
 	 * that reads as a hash ("$y$...") would never log in. */
 	if (c->store->raw_keys && kss_auth_is_hash(key))
 		return KSS_E_INVALID;
-	if (c->store->raw_keys) {
-		struct kss_secret raw = {(char *)key, false};
-
-		e = c->store->ops->user_create_secret(c->store->h, user, &raw);
-	} else if ((e = kss_auth_hash(key, c->cfg->hash_cost, &hash)) ==
+	if (c->store->raw_keys)
+		e = c->store->ops->user_create(c->store->h, user, key);
+	else if ((e = kss_auth_hash(key, c->cfg->hash_cost, &hash)) ==
 	    KSS_OK) {
 		e = c->store->ops->user_create(c->store->h, user, hash);
 		free(hash);

@@ -212,6 +212,10 @@ is "$STATUS" 201 "a name with records left over registers"
 as orph key-orph-5c2a $S GET /syncs/progress/d1
 is "$STATUS $BODY" '200 {}' "and its new account has none of them"
 is "$(rcli EXISTS user:orph:document:d1)" 0 "they are gone from Redis"
+rcli HSET user:orphraw:document:d1 percentage 0.42 progress secret-place device Kobo timestamp 1700000000 >/dev/null
+req $S KSS_REDIS_RAW_KEYS=true POST /users/create '{"username":"orphraw","password":"key-orph-6d3b"}'
+is "$STATUS $(rcli EXISTS user:orphraw:document:d1) $(rcli GET user:orphraw:key)" \
+    "201 0 key-orph-6d3b" "so does a registration that keeps its key raw (KSS_REDIS_RAW_KEYS)"
 # A registration's tombstone left by one that died: the name is taken
 # until it expires.
 rcli SET user:dead:key kss:deleting:new:0123456789abcdef EX 600 >/dev/null
